@@ -1,0 +1,40 @@
+# `make run` serves the API; `make test` runs the whole suite. Both set up what is
+# missing first: the virtual environment, the local MongoDB-compatible server
+# (when MONGODB_URI is unset) and, for tests, redis-server.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+JAR := devtools/mongo-server/target/local-mongo.jar
+JAR_SOURCES := devtools/mongo-server/pom.xml $(shell find devtools/mongo-server/src -name '*.java' 2>/dev/null)
+PORT ?= 8000
+# Local runs are debug runs unless told otherwise; production sets DEBUG=0 and SECRET_KEY.
+export DEBUG ?= 1
+
+.PHONY: run test venv mongo-server redis-server migrate bench clean
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+mongo-server: $(JAR)
+$(JAR): $(JAR_SOURCES)
+	mvn -q -B -f devtools/mongo-server/pom.xml package -DskipTests
+	test -f $@
+
+redis-server:
+	@command -v redis-server >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq redis-server >/dev/null; }
+
+run: venv mongo-server
+	$(BIN)/python devtools/services.py --mongo h2 -- sh -c '\
+	  $(BIN)/python manage.py migrate --noinput && \
+	  exec $(BIN)/daphne -b $${HOST:-127.0.0.1} -p $(PORT) eventbooking.asgi:application'
+
+test: venv mongo-server redis-server
+	$(BIN)/python devtools/services.py --mongo memory --redis -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) devtools/mongo-server/target .data

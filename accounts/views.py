@@ -1,0 +1,61 @@
+from django.contrib.auth import authenticate
+from rest_framework import status
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.views import TokenRefreshView
+
+from accounts.permissions import AUTHENTICATED, RolePermission
+from accounts.serializers import LoginInput, RegisterInput, TokensOutput, UserOutput
+from accounts.services import user_issue_tokens, user_register
+from accounts.throttles import LoginAddressThrottle, LoginEmailThrottle
+
+
+class InvalidCredentials(AuthenticationFailed):
+    default_detail = "Invalid email or password."
+    default_code = "invalid_credentials"
+
+
+class PublicEndpoint:
+    """Takes no token; a 401 it raises still names the Bearer scheme."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    def get_authenticate_header(self, request):
+        return 'Bearer realm="api"'
+
+
+class RegisterView(PublicEndpoint, APIView):
+
+    def post(self, request):
+        data = RegisterInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = user_register(**data.validated_data)
+        return Response(UserOutput(user).data, status=status.HTTP_201_CREATED)
+
+
+class LoginView(PublicEndpoint, APIView):
+    throttle_classes = [LoginAddressThrottle, LoginEmailThrottle]
+
+    def post(self, request):
+        data = LoginInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(request, **data.validated_data)
+        if user is None:
+            # One message for unknown email and wrong password: no account probing.
+            raise InvalidCredentials()
+        return Response(TokensOutput({**user_issue_tokens(user=user), "user": user}).data)
+
+
+class RefreshView(PublicEndpoint, TokenRefreshView):
+    pass
+
+
+class MeView(APIView):
+    roles = {"GET": AUTHENTICATED}
+    permission_classes = [RolePermission]
+
+    def get(self, request):
+        return Response(UserOutput(request.user).data)

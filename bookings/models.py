@@ -1,0 +1,48 @@
+"""Bookings and idempotency keys. Written through PyMongo in bookings.services."""
+
+from django.conf import settings
+from django.db import models
+
+
+class BookingStatus(models.TextChoices):
+    CONFIRMED = "CONFIRMED", "Confirmed"
+    CANCELLED = "CANCELLED", "Cancelled"
+
+
+class Booking(models.Model):
+    id = models.CharField(primary_key=True, max_length=20, db_column="_id")
+    event = models.ForeignKey("events.Event", on_delete=models.PROTECT, related_name="bookings")
+    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings")
+    qty = models.PositiveIntegerField()
+    unit_price_cents = models.BigIntegerField()
+    amount_cents = models.BigIntegerField()
+    status = models.CharField(max_length=16, choices=BookingStatus.choices, default=BookingStatus.CONFIRMED)
+    cancelled_by_event = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "bookings"
+        indexes = [
+            models.Index(fields=["customer", "created_at"], name="booking_customer"),
+            models.Index(fields=["event", "status"], name="booking_event"),
+        ]
+
+    def __str__(self):
+        return f"{self.id} {self.event_id} x{self.qty}"
+
+
+class IdempotencyKey(models.Model):
+    """One row per (customer, Idempotency-Key): the request it answered and its booking."""
+
+    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    booking_id = models.CharField(max_length=20, blank=True, default="")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "idempotency_keys"
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "key"], name="idempotency_customer_key"),
+        ]

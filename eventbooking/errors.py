@@ -1,0 +1,122 @@
+"""The one error shape, and the domain errors every app raises.
+
+Every 4xx/5xx answer is::
+
+    {"error": {"code": "not_enough_seats", "message": "Only 3 seats left.",
+               "fields": {...}, ...extra}}
+
+`code` is stable and machine-readable, `message` is for people, `fields` maps a
+field name to its messages (validation errors only). Views never build error
+responses themselves: they raise, and `exception_handler` answers.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions as drf
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger("eventbooking.errors")
+
+
+class DomainError(Exception):
+    """A rule of the business was broken; subclasses set status and code."""
+
+    status_code = 400
+    code = "bad_request"
+    message = "The request cannot be processed."
+
+    def __init__(self, message=None, *, code=None, **extra):
+        self.message = message or self.message
+        self.code = code or self.code
+        self.extra = extra
+        super().__init__(self.message)
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+    message = "Not found."
+
+
+class Conflict(DomainError):
+    status_code = 409
+    code = "conflict"
+
+
+class Unprocessable(DomainError):
+    status_code = 422
+    code = "unprocessable"
+
+
+def error_body(code, message, fields=None, **extra):
+    error = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    error.update(extra)
+    return {"error": error}
+
+
+def _validation_fields(detail):
+    if isinstance(detail, dict):
+        return {key: _validation_fields(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        if all(isinstance(item, str) for item in detail):
+            return [str(item) for item in detail]
+        return [_validation_fields(item) for item in detail]
+    return [str(detail)]
+
+
+def _first_message(fields):
+    for name, value in fields.items():
+        while isinstance(value, (list, dict)) and value:
+            value = value[0] if isinstance(value, list) else next(iter(value.values()))
+        label = "" if name == "non_field_errors" else f"{name}: "
+        return f"{label}{value}"
+    return "Invalid input."
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return Response(error_body(exc.code, exc.message, **exc.extra), status=exc.status_code)
+    if isinstance(exc, Http404):
+        exc = drf.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = drf.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        logger.exception("Unhandled error", exc_info=exc)
+        return Response(error_body("server_error", "Internal server error."), status=500)
+
+    if isinstance(exc, drf.ValidationError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        fields = _validation_fields(detail)
+        response.data = error_body("validation_error", _first_message(fields), fields)
+        return response
+
+    code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
+    message = exc.detail if isinstance(exc.detail, str) else str(exc.default_detail)
+    extra = {}
+    if isinstance(exc, drf.Throttled) and exc.wait is not None:
+        extra["retry_after"] = int(exc.wait + 0.999)
+    response.data = error_body(code, str(message), **extra)
+    return response
+
+
+def not_found_view(request, exception=None):
+    return JsonResponse(error_body("not_found", "No such route."), status=404)
+
+
+def server_error_view(request):
+    return JsonResponse(error_body("server_error", "Internal server error."), status=500)
+
+
+def bad_request_view(request, exception=None):
+    return JsonResponse(error_body("bad_request", "Bad request."), status=400)
+
+
+def permission_denied_view(request, exception=None):
+    return JsonResponse(error_body("permission_denied", "Permission denied."), status=403)

@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts.views import LoginView, MeView, RefreshView, RegisterView
+from eventbooking.views import HealthView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("health", HealthView.as_view(), name="health"),
+    path("register", RegisterView.as_view(), name="register"),
+    path("login", LoginView.as_view(), name="login"),
+    path("token/refresh", RefreshView.as_view(), name="token-refresh"),
+    path("me", MeView.as_view(), name="me"),
+    path("", include("events.urls")),
+    path("", include("bookings.urls")),
+    path("", include("analytics.urls")),
+]
+
+handler400 = "eventbooking.errors.bad_request_view"
+handler403 = "eventbooking.errors.permission_denied_view"
+handler404 = "eventbooking.errors.not_found_view"
+handler500 = "eventbooking.errors.server_error_view"

@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+
+def _check(probe):
+    try:
+        probe()
+        return "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure is reported, not raised
+        return f"error: {exc.__class__.__name__}"
+
+
+def _ping_redis():
+    cache.set("health:ping", "1", 5)
+    if cache.get("health:ping") != "1":
+        raise RuntimeError("cache did not return the value")
+
+
+class HealthView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        database = _check(lambda: connection.database.command("ping"))
+        redis = _check(_ping_redis) if settings.REDIS_URL else "not configured"
+        healthy = database == "ok" and redis in ("ok", "not configured")
+        body = {"status": "ok" if healthy else "degraded", "database": database, "redis": redis}
+        return Response(body, status=200 if healthy else 503)

@@ -1,0 +1,63 @@
+"""The event collection. Written through PyMongo in events.services / bookings.services;
+this model is the one declaration of its fields and indexes (migrations, admin)."""
+
+from django.conf import settings
+from django.db import models
+from django_mongodb_backend.fields import ArrayField, EmbeddedModelArrayField
+from django_mongodb_backend.models import EmbeddedModel
+
+
+class EventStatus(models.TextChoices):
+    DRAFT = "DRAFT", "Draft"
+    PUBLISHED = "PUBLISHED", "Published"
+    CANCELLED = "CANCELLED", "Cancelled"
+
+
+class PendingSeats(EmbeddedModel):
+    """Seats taken by a booking whose document may not exist yet (see bookings.services)."""
+
+    booking = models.CharField(max_length=20)
+    qty = models.PositiveIntegerField()
+    amount_cents = models.BigIntegerField()
+    at = models.DateTimeField()
+
+
+class Event(models.Model):
+    id = models.CharField(primary_key=True, max_length=20, db_column="_id")
+    organizer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="events")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+    city = models.CharField(max_length=100, blank=True, default="")
+    # Lowercased city: the case-insensitive exact filter uses this indexed copy.
+    city_key = models.CharField(max_length=100, blank=True, default="", editable=False)
+    venue = models.CharField(max_length=200, blank=True, default="")
+    tags = ArrayField(models.CharField(max_length=32), default=list, blank=True)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    # Money is kept in integer cents: exact, and summable by any MongoDB server.
+    price_cents = models.BigIntegerField(default=0)
+    capacity = models.PositiveIntegerField()
+    seats_available = models.IntegerField()
+    tickets_sold = models.IntegerField(default=0)
+    revenue_cents = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=EventStatus.choices, default=EventStatus.DRAFT)
+    pending = EmbeddedModelArrayField(PendingSeats, default=list, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "events"
+        indexes = [
+            # Public list: status + sort key, _id as the tie-breaker.
+            models.Index(fields=["status", "starts_at", "id"], name="event_public_starts"),
+            models.Index(fields=["status", "price_cents", "id"], name="event_public_price"),
+            models.Index(fields=["status", "city_key", "starts_at"], name="event_public_city"),
+            models.Index(fields=["status", "tags"], name="event_public_tags"),
+            # An organizer's own list, newest first, by status.
+            models.Index(fields=["organizer", "status", "created_at"], name="event_organizer"),
+        ]
+
+    def __str__(self):
+        return f"{self.id} {self.title}"

@@ -1,0 +1,125 @@
+"""Fixtures: real database (the local MongoDB-compatible server or MONGODB_URI),
+real cache, real daphne processes. See README "Tests"."""
+
+import os
+import uuid
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from rest_framework.test import APIClient
+
+from accounts.models import Role
+from accounts.services import user_issue_tokens, user_register
+from tests.servers import DaphneServer
+
+PASSWORD = "Correct-Horse-42"
+APP_COLLECTIONS = ["users", "events", "bookings", "idempotency_keys", "counters"]
+
+
+def pytest_collection_modifyitems(config, items):
+    local = os.environ.get("EVENTBOOKING_LOCAL_MONGO")
+    if not local:
+        return
+    skip = pytest.mark.skip(reason=f"needs a real MongoDB: MONGODB_URI is unset, tests use the local {local} server")
+    for item in items:
+        if "real_mongodb" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def clean_state(django_db_setup, django_db_blocker):
+    """Every test starts from empty collections and an empty cache."""
+    with django_db_blocker.unblock():
+        yield
+        for name in APP_COLLECTIONS:
+            connection.database[name].delete_many({})
+        cache.clear()
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def make_user():
+    def make(role=Role.CUSTOMER, name=None, email=None):
+        tag = uuid.uuid4().hex[:8]
+        return user_register(
+            name=name or f"{role.title()} {tag}",
+            email=email or f"{role.lower()}-{tag}@example.com",
+            password=PASSWORD,
+            role=role,
+        )
+
+    return make
+
+
+@pytest.fixture
+def client_for():
+    def make(user):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {user_issue_tokens(user=user)['access']}")
+        client.user = user
+        return client
+
+    return make
+
+
+@pytest.fixture
+def organizer(make_user):
+    return make_user(Role.ORGANIZER)
+
+
+@pytest.fixture
+def other_organizer(make_user):
+    return make_user(Role.ORGANIZER)
+
+
+@pytest.fixture
+def customer(make_user):
+    return make_user(Role.CUSTOMER)
+
+
+@pytest.fixture
+def organizer_client(client_for, organizer):
+    return client_for(organizer)
+
+
+@pytest.fixture
+def other_organizer_client(client_for, other_organizer):
+    return client_for(other_organizer)
+
+
+@pytest.fixture
+def customer_client(client_for, customer):
+    return client_for(customer)
+
+
+@pytest.fixture(scope="session")
+def server(django_db_setup, django_db_blocker):
+    """One daphne process for the session, on the test database and Redis."""
+    with django_db_blocker.unblock():
+        daphne = DaphneServer().start()
+    yield daphne
+    daphne.stop()
+
+
+@pytest.fixture
+def start_server(django_db_setup):
+    """Start extra daphne processes (killed or stopped at the end of the test)."""
+    started = []
+
+    def start(**kwargs):
+        daphne = DaphneServer(**kwargs).start()
+        started.append(daphne)
+        return daphne
+
+    yield start
+    for daphne in started:
+        daphne.stop()
+
+
+def token_for(user):
+    return user_issue_tokens(user=user)["access"]
