@@ -1,1 +1,10 @@
-urlpatterns = []
+from django.urls import path
+
+from events import views
+
+urlpatterns = [
+    path("events", views.EventListView.as_view(), name="event-list"),
+    path("events/<str:event_id>", views.EventDetailView.as_view(), name="event-detail"),
+    path("events/<str:event_id>/publish", views.EventPublishView.as_view(), name="event-publish"),
+    path("events/<str:event_id>/cancel", views.EventCancelView.as_view(), name="event-cancel"),
+]

@@ -1,0 +1,186 @@
+"""Event writes. Each state change is one conditional update on the event
+document, so two concurrent transitions cannot both win; when nothing matched,
+the document is read again only to say why."""
+
+from pymongo import ReturnDocument
+
+from eventbooking.errors import Conflict, DomainError, NotFound
+from eventbooking.mongo import collection, next_public_id
+from eventbooking.timeutil import aware, now
+from events.cache import event_cache_invalidate
+from events.models import EventStatus
+from rest_framework.exceptions import PermissionDenied
+
+EDITABLE_STATUSES = [EventStatus.DRAFT, EventStatus.PUBLISHED]
+REQUIRED_TO_PUBLISH = ["title", "city", "venue", "starts_at"]
+
+
+class EventNotFound(NotFound):
+    code = "event_not_found"
+    message = "No such event."
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+
+
+class EventCancelled(Conflict):
+    code = "event_cancelled"
+    message = "A cancelled event cannot be changed."
+
+
+class CapacityBelowSold(Conflict):
+    code = "capacity_below_sold"
+
+
+class StartInPast(DomainError):
+    code = "starts_in_past"
+    message = "A published event cannot start in the past."
+
+
+def events():
+    return collection("events")
+
+
+def event_get_owned(*, event_id, actor):
+    """The event document, if `actor` owns it: 404 when missing, 403 otherwise."""
+    doc = events().find_one({"_id": event_id})
+    if doc is None:
+        raise EventNotFound()
+    if doc["organizer_id"] != actor.pk:
+        raise PermissionDenied("Only the event's organizer may do this.")
+    return doc
+
+
+def event_create(*, organizer, data):
+    moment = now()
+    doc = {
+        "_id": next_public_id("EVT"),
+        "organizer_id": organizer.pk,
+        "title": data["title"],
+        "description": data.get("description", ""),
+        "city": data.get("city", ""),
+        "city_key": data.get("city", "").lower(),
+        "venue": data.get("venue", ""),
+        "tags": data.get("tags", []),
+        "starts_at": data.get("starts_at"),
+        "price_cents": data.get("price_cents", 0),
+        "capacity": data["capacity"],
+        "seats_available": data["capacity"],
+        "tickets_sold": 0,
+        "revenue_cents": 0,
+        "status": EventStatus.DRAFT,
+        "pending": [],
+        "published_at": None,
+        "cancelled_at": None,
+        "cancel_reason": "",
+        "created_at": moment,
+        "updated_at": moment,
+    }
+    events().insert_one(doc)
+    return doc
+
+
+def event_update(*, event_id, actor, data):
+    """Apply a partial update. Capacity moves seats_available by the same amount,
+    and never drops below the tickets already sold (checked in the update's filter)."""
+    while True:
+        doc = event_get_owned(event_id=event_id, actor=actor)
+        if doc["status"] == EventStatus.CANCELLED:
+            raise EventCancelled()
+        query = {"_id": event_id, "organizer_id": actor.pk, "status": {"$in": EDITABLE_STATUSES}}
+        changes = {key: value for key, value in data.items() if key != "capacity"}
+        if "city" in changes:
+            changes["city_key"] = changes["city"].lower()
+        starts_at = data.get("starts_at")
+        if starts_at is not None and starts_at <= now():
+            if doc["status"] == EventStatus.PUBLISHED:
+                raise StartInPast()
+            query["status"] = EventStatus.DRAFT
+        update = {"$set": {**changes, "updated_at": now()}}
+        if "capacity" in data and data["capacity"] != doc["capacity"]:
+            new_capacity = data["capacity"]
+            # Optimistic on capacity; seats_available moves with it; sold seats bound it.
+            query["capacity"] = doc["capacity"]
+            query["tickets_sold"] = {"$lte": new_capacity}
+            update["$set"]["capacity"] = new_capacity
+            update["$inc"] = {"seats_available": new_capacity - doc["capacity"]}
+        updated = events().find_one_and_update(query, update, return_document=ReturnDocument.AFTER)
+        if updated is not None:
+            event_cache_invalidate(event_id)
+            return updated
+        current = events().find_one({"_id": event_id})
+        if current is None:
+            raise EventNotFound()
+        if current["status"] == EventStatus.CANCELLED:
+            raise EventCancelled()
+        if "capacity" in data and current["tickets_sold"] > data["capacity"]:
+            raise CapacityBelowSold(
+                f"{current['tickets_sold']} tickets are already sold; capacity cannot be lower.",
+                tickets_sold=current["tickets_sold"],
+            )
+        if starts_at is not None and starts_at <= now() and current["status"] == EventStatus.PUBLISHED:
+            raise StartInPast()
+        # The capacity changed under us (another edit): read again and retry.
+
+
+def _missing_for_publish(doc):
+    return [field for field in REQUIRED_TO_PUBLISH if not doc.get(field)]
+
+
+def event_publish(*, event_id, actor):
+    moment = now()
+    query = {
+        "_id": event_id,
+        "organizer_id": actor.pk,
+        "status": EventStatus.DRAFT,
+        "starts_at": {"$gt": moment},
+        **{field: {"$nin": ["", None]} for field in REQUIRED_TO_PUBLISH if field != "starts_at"},
+    }
+    update = {"$set": {"status": EventStatus.PUBLISHED, "published_at": moment, "updated_at": moment}}
+    doc = events().find_one_and_update(query, update, return_document=ReturnDocument.AFTER)
+    if doc is not None:
+        event_cache_invalidate(event_id)
+        return doc
+    current = event_get_owned(event_id=event_id, actor=actor)
+    if current["status"] != EventStatus.DRAFT:
+        raise InvalidTransition(
+            f"Only a draft can be published; this event is {current['status']}.", status=current["status"]
+        )
+    missing = _missing_for_publish(current)
+    if missing:
+        raise InvalidTransition(
+            f"The event is incomplete: set {', '.join(missing)} before publishing.",
+            code="event_incomplete",
+            missing=missing,
+        )
+    raise InvalidTransition("The event must start in the future to be published.", code="starts_in_past")
+
+
+def event_cancel(*, event_id, actor, reason=""):
+    """DRAFT or PUBLISHED -> CANCELLED; its confirmed bookings are cancelled with it."""
+    from bookings.services import bookings_cancel_for_event
+
+    moment = now()
+    query = {"_id": event_id, "organizer_id": actor.pk, "status": {"$in": EDITABLE_STATUSES}}
+    update = {
+        "$set": {
+            "status": EventStatus.CANCELLED,
+            "cancelled_at": moment,
+            "cancel_reason": reason,
+            "updated_at": moment,
+        }
+    }
+    doc = events().find_one_and_update(query, update, return_document=ReturnDocument.AFTER)
+    if doc is None:
+        current = event_get_owned(event_id=event_id, actor=actor)
+        raise InvalidTransition(f"This event is already {current['status']}.", status=current["status"])
+    event_cache_invalidate(event_id)
+    bookings_cancel_for_event(event=doc)
+    return events().find_one({"_id": event_id})
+
+
+def event_to_aware(doc):
+    for field in ("starts_at", "published_at", "cancelled_at", "created_at", "updated_at"):
+        doc[field] = aware(doc.get(field))
+    return doc
