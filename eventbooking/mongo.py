@@ -7,6 +7,7 @@ MongoDB-compatible server supports are used here (see DESIGN.md).
 
 from django.db import connection
 from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 
 def collection(name):
@@ -14,14 +15,25 @@ def collection(name):
 
 
 def next_sequence(name):
-    """The next number of a named counter; atomic across processes and restarts."""
-    doc = collection("counters").find_one_and_update(
-        {"_id": name},
-        {"$inc": {"value": 1}},
-        upsert=True,
-        return_document=ReturnDocument.AFTER,
-    )
-    return doc["value"]
+    """The next number of a named counter; atomic across processes and restarts.
+
+    The number is derived from the document *before* the increment: the local
+    server (mongo-java-server 1.47) can return, as the "after" document, a state
+    that already includes other clients' increments, which repeats numbers under
+    load; the "before" image is taken atomically with the update. An upsert is not
+    used to create the counter either: two racing upserts may both insert.
+    """
+    counters = collection("counters")
+    while True:
+        before = counters.find_one_and_update(
+            {"_id": name}, {"$inc": {"value": 1}}, return_document=ReturnDocument.BEFORE
+        )
+        if before is not None:
+            return before["value"] + 1
+        try:
+            counters.update_one({"_id": name}, {"$setOnInsert": {"value": 0}}, upsert=True)
+        except DuplicateKeyError:
+            pass
 
 
 def next_public_id(prefix):

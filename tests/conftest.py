@@ -27,6 +27,21 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_test_environment, django_db_blocker):
+    """Create and migrate the test database (`test_<MONGODB_NAME>`) once per run.
+
+    pytest-django only sets up the databases named by `django_db` marks; these
+    tests use `clean_state` instead, so the default database is named here."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    with django_db_blocker.unblock():
+        config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(config, verbosity=0)
+
+
 @pytest.fixture(autouse=True)
 def clean_state(django_db_setup, django_db_blocker):
     """Every test starts from empty collections and an empty cache."""
