@@ -14,8 +14,21 @@ MAX_PAGE_SIZE = 100
 
 
 class PageInput(StrictSerializer):
+    """Query parameters of a list. Subclass it to add filters; pass `request.query_params`.
+
+    A parameter given empty (`?city=`) counts as absent; one given twice is a 400,
+    and so is a page_size above the cap (rather than a silently smaller page)."""
+
     page = serializers.IntegerField(min_value=1, max_value=1_000_000, default=1)
     page_size = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE)
+
+    def to_internal_value(self, data):
+        if hasattr(data, "getlist"):
+            repeated = {name: ["Give this parameter once."] for name in data if len(data.getlist(name)) > 1}
+            if repeated:
+                raise serializers.ValidationError(repeated, code="repeated_parameter")
+            data = {name: value for name, value in data.items() if value != ""}
+        return super().to_internal_value(data)
 
 
 def paginate(coll, query, *, sort, page, page_size):

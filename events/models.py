@@ -26,6 +26,8 @@ class Event(models.Model):
     id = models.CharField(primary_key=True, max_length=20, db_column="_id")
     organizer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="events")
     title = models.CharField(max_length=200)
+    # Lowercased title: sorting by title ignores case (the local server has no collations).
+    title_key = models.CharField(max_length=200, blank=True, default="", editable=False)
     description = models.TextField(blank=True, default="")
     city = models.CharField(max_length=100, blank=True, default="")
     # Lowercased city: the case-insensitive exact filter uses this indexed copy.
@@ -49,14 +51,18 @@ class Event(models.Model):
 
     class Meta:
         db_table = "events"
+        # Each list query is an equality on status (public) or organizer (own list),
+        # then a range or sort; every sort ends on _id so pages never overlap.
+        # Bookings only touch seat and money fields, none of them indexed.
         indexes = [
-            # Public list: status + sort key, _id as the tie-breaker.
             models.Index(fields=["status", "starts_at", "id"], name="event_public_starts"),
             models.Index(fields=["status", "price_cents", "id"], name="event_public_price"),
-            models.Index(fields=["status", "city_key", "starts_at"], name="event_public_city"),
-            models.Index(fields=["status", "tags"], name="event_public_tags"),
-            # An organizer's own list, newest first, by status.
-            models.Index(fields=["organizer", "status", "created_at"], name="event_organizer"),
+            models.Index(fields=["status", "title_key", "id"], name="event_public_title"),
+            models.Index(fields=["status", "created_at", "id"], name="event_public_created"),
+            models.Index(fields=["status", "city_key", "starts_at", "id"], name="event_public_city"),
+            models.Index(fields=["status", "tags", "starts_at", "id"], name="event_public_tags"),
+            models.Index(fields=["organizer", "created_at", "id"], name="event_organizer"),
+            models.Index(fields=["organizer", "status", "created_at", "id"], name="event_organizer_status"),
         ]
 
     def __str__(self):

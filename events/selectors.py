@@ -1,16 +1,69 @@
+import re
+
+from pymongo import ASCENDING, DESCENDING
+
 from eventbooking.mongo import collection
+from eventbooking.pagination import paginate
 from events.cache import event_cache_get
 from events.models import EventStatus
+from events.serializers import SORT_FIELDS
 from events.services import EventNotFound, event_to_aware
+
+EVENT_ID = re.compile(r"EVT-\d{4,}")
 
 
 def event_get_visible(*, event_id, user):
     """A published or cancelled event for anyone; a draft only for its owner.
 
     Everyone else gets 404 for a draft, so drafts do not leak."""
+    if not EVENT_ID.fullmatch(event_id):
+        # Not even a cache lookup for ids that cannot exist.
+        raise EventNotFound()
     doc = event_cache_get(event_id, lambda: collection("events").find_one({"_id": event_id}))
     if doc is None:
         raise EventNotFound()
     if doc["status"] == EventStatus.DRAFT and not (user and user.is_authenticated and doc["organizer_id"] == user.pk):
         raise EventNotFound()
     return event_to_aware(dict(doc))
+
+
+def _event_filter(params):
+    query = {}
+    if "tags" in params:
+        query["tags"] = {"$in": params["tags"]}
+    if "city" in params:
+        query["city_key"] = params["city"].lower()
+    bounds = {op: params[name] for name, op in (("date_from", "$gte"), ("date_to", "$lte")) if name in params}
+    if bounds:
+        query["starts_at"] = bounds
+    if "q" in params:
+        query["title"] = {"$regex": re.escape(params["q"]), "$options": "i"}
+    return query
+
+
+def _event_page(query, params):
+    name = params["sort"].lstrip("-")
+    direction = DESCENDING if params["sort"].startswith("-") else ASCENDING
+    # _id in the same direction: unique, so pages never overlap, and one index serves both.
+    page = paginate(
+        collection("events"),
+        query,
+        sort=[(SORT_FIELDS[name], direction), ("_id", direction)],
+        page=params["page"],
+        page_size=params["page_size"],
+    )
+    page["results"] = [event_to_aware(doc) for doc in page["results"]]
+    return page
+
+
+def event_list_public(*, params):
+    """Published events matching the validated `EventListInput` params, one page."""
+    return _event_page({"status": EventStatus.PUBLISHED, **_event_filter(params)}, params)
+
+
+def event_list_owned(*, organizer, params):
+    """The organizer's own events in every status (or `status`), one page."""
+    query = {"organizer_id": organizer.pk, **_event_filter(params)}
+    if "status" in params:
+        query["status"] = params["status"]
+    return _event_page(query, params)

@@ -1,9 +1,46 @@
+import re
+from datetime import UTC, date, datetime, time
+
+from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from eventbooking.money import MoneyField, to_cents
+from eventbooking.pagination import PageInput
 from eventbooking.serializers import StrictSerializer
+from events.models import EventStatus
 
-TAG = serializers.RegexField(r"^[a-z0-9][a-z0-9-]{0,31}$", error_messages={"invalid": "Tags are 1-32 lowercase letters, digits or dashes."})
+TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+TAG_MESSAGE = "Tags are 1-32 letters, digits or dashes."
+MAX_TAGS = 20
+# API name -> stored field; each stored one has an index with status (events/models.py).
+SORT_FIELDS = {"starts_at": "starts_at", "price": "price_cents", "title": "title_key", "created_at": "created_at"}
+SORT_CHOICES = [prefix + name for name in SORT_FIELDS for prefix in ("", "-")]
+
+
+def tag_clean(value):
+    """Tags are stored lowercase, so `Jazz` and `jazz` are one tag."""
+    tag = str(value).strip().lower()
+    if not TAG_PATTERN.match(tag):
+        raise serializers.ValidationError(f"{TAG_MESSAGE} Got {value!r}.", code="invalid_tag")
+    return tag
+
+
+class TagField(serializers.CharField):
+    def to_internal_value(self, data):
+        return tag_clean(super().to_internal_value(data))
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """A datetime with an explicit timezone, kept to the millisecond as MongoDB stores it."""
+
+    def to_internal_value(self, value):
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+        if parsed is not None and parsed.tzinfo is None:
+            raise serializers.ValidationError(
+                "Give a timezone (e.g. 2030-05-01T20:00:00Z).", code="naive_datetime"
+            )
+        moment = super().to_internal_value(value).astimezone(UTC)
+        return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 class EventInput(StrictSerializer):
@@ -11,20 +48,16 @@ class EventInput(StrictSerializer):
 
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=5000, allow_blank=True, required=False)
-    city = serializers.CharField(max_length=100, allow_blank=True, required=False)
-    venue = serializers.CharField(max_length=200, allow_blank=True, required=False)
-    tags = serializers.ListField(child=TAG, max_length=20, required=False)
-    starts_at = serializers.DateTimeField(required=False)
+    # Not blankable: a published event must keep its city and venue.
+    city = serializers.CharField(max_length=100, required=False)
+    venue = serializers.CharField(max_length=200, required=False)
+    tags = serializers.ListField(child=TagField(), max_length=MAX_TAGS, required=False)
+    starts_at = AwareDateTimeField(required=False)
     price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False)
     capacity = serializers.IntegerField(min_value=1, max_value=1_000_000)
 
     def validate_tags(self, tags):
         return list(dict.fromkeys(tags))
-
-    def validate_starts_at(self, value):
-        if value.tzinfo is None:
-            raise serializers.ValidationError("Give a timezone (e.g. 2030-05-01T20:00:00Z).", code="naive_datetime")
-        return value
 
     def to_internal_value(self, data):
         values = super().to_internal_value(data)
@@ -35,6 +68,75 @@ class EventInput(StrictSerializer):
 
 class EventCancelInput(StrictSerializer):
     reason = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")
+
+
+class TagsParam(serializers.CharField):
+    """`tags=jazz,blues`: a list of tags (an event matches if it has any of them)."""
+
+    def to_internal_value(self, data):
+        items = [item for item in super().to_internal_value(data).split(",") if item.strip()]
+        if not items:
+            raise serializers.ValidationError("Give at least one tag.", code="invalid_tag")
+        if len(items) > MAX_TAGS:
+            raise serializers.ValidationError(f"Give at most {MAX_TAGS} tags.", code="too_many_tags")
+        return list(dict.fromkeys(tag_clean(item) for item in items))
+
+
+class DateBoundParam(serializers.Field):
+    """An ISO date (`2030-05-01`) or datetime (`2030-05-01T20:00:00+02:00`; no
+    offset means UTC), as an inclusive bound. A bare date is a whole UTC day: as
+    a lower bound its first instant, as an upper bound its last millisecond
+    (MongoDB keeps milliseconds, so nothing on that day falls outside)."""
+
+    default_error_messages = {"invalid": "Give an ISO date (2030-05-01) or datetime (2030-05-01T20:00:00Z)."}
+
+    def __init__(self, *, upper, **kwargs):
+        self.upper = upper
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        # An unencoded "+" in a query string arrives as a space.
+        text = re.sub(r" (\d\d:?\d\d)$", r"+\1", str(data).strip())
+        try:
+            if re.fullmatch(r"\d{4}-\d\d-\d\d", text):
+                return datetime.combine(date.fromisoformat(text), time.max if self.upper else time(), tzinfo=UTC).replace(
+                    microsecond=999000 if self.upper else 0
+                )
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            self.fail("invalid")
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def sort_param(*, default):
+    return serializers.ChoiceField(
+        choices=SORT_CHOICES,
+        default=default,
+        error_messages={"invalid_choice": f"Sort by one of {', '.join(SORT_FIELDS)}; a leading - sorts descending."},
+    )
+
+
+class EventListInput(PageInput):
+    tags = TagsParam(max_length=1000, required=False)
+    city = serializers.CharField(max_length=100, required=False)
+    date_from = DateBoundParam(upper=False, required=False)
+    date_to = DateBoundParam(upper=True, required=False)
+    q = serializers.CharField(max_length=100, required=False)
+    sort = sort_param(default="starts_at")
+
+    def validate(self, attrs):
+        if "date_from" in attrs and "date_to" in attrs:
+            if attrs["date_from"] > attrs["date_to"]:
+                raise serializers.ValidationError(
+                    {"date_to": ["date_to must not be before date_from."]}, code="empty_range"
+                )
+        return attrs
+
+
+class OwnEventListInput(EventListInput):
+    status = serializers.ChoiceField(choices=EventStatus.values, required=False)
+    # An organizer's dashboard: the newest first.
+    sort = sort_param(default="-created_at")
 
 
 class EventOutput(serializers.Serializer):

@@ -37,6 +37,9 @@ class StartInPast(DomainError):
     code = "starts_in_past"
     message = "A published event cannot start in the past."
 
+    def __init__(self):
+        super().__init__(fields={"starts_at": [self.message]})
+
 
 def events():
     return collection("events")
@@ -58,6 +61,7 @@ def event_create(*, organizer, data):
         "_id": next_public_id("EVT"),
         "organizer_id": organizer.pk,
         "title": data["title"],
+        "title_key": data["title"].lower(),
         "description": data.get("description", ""),
         "city": data.get("city", ""),
         "city_key": data.get("city", "").lower(),
@@ -90,8 +94,9 @@ def event_update(*, event_id, actor, data):
             raise EventCancelled()
         query = {"_id": event_id, "organizer_id": actor.pk, "status": {"$in": EDITABLE_STATUSES}}
         changes = {key: value for key, value in data.items() if key != "capacity"}
-        if "city" in changes:
-            changes["city_key"] = changes["city"].lower()
+        for field in ("title", "city"):
+            if field in changes:
+                changes[f"{field}_key"] = changes[field].lower()
         starts_at = data.get("starts_at")
         if starts_at is not None and starts_at <= now():
             if doc["status"] == EventStatus.PUBLISHED:

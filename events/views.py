@@ -3,8 +3,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import ANYONE, ORGANIZERS, RolePermission
-from events.selectors import event_get_visible
-from events.serializers import EventCancelInput, EventInput, EventOutput, OwnedEventOutput
+from events.selectors import event_get_visible, event_list_owned, event_list_public
+from events.serializers import (
+    EventCancelInput,
+    EventInput,
+    EventListInput,
+    EventOutput,
+    OwnedEventOutput,
+    OwnEventListInput,
+)
 from events.services import event_cancel, event_create, event_publish, event_to_aware, event_update
 
 
@@ -12,15 +19,35 @@ def owned(doc):
     return OwnedEventOutput(event_to_aware(doc)).data
 
 
+def valid(serializer):
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def page_response(page, output):
+    return Response({**page, "results": output(page["results"], many=True).data})
+
+
 class EventListView(APIView):
     roles = {"GET": ANYONE, "POST": ORGANIZERS}
     permission_classes = [RolePermission]
 
+    def get(self, request):
+        params = valid(EventListInput(data=request.query_params))
+        return page_response(event_list_public(params=params), EventOutput)
+
     def post(self, request):
-        data = EventInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        doc = event_create(organizer=request.user, data=data.validated_data)
+        doc = event_create(organizer=request.user, data=valid(EventInput(data=request.data)))
         return Response(owned(doc), status=status.HTTP_201_CREATED)
+
+
+class MyEventListView(APIView):
+    roles = {"GET": ORGANIZERS}
+    permission_classes = [RolePermission]
+
+    def get(self, request):
+        params = valid(OwnEventListInput(data=request.query_params))
+        return page_response(event_list_owned(organizer=request.user, params=params), OwnedEventOutput)
 
 
 class EventDetailView(APIView):
@@ -33,10 +60,8 @@ class EventDetailView(APIView):
         return Response(OwnedEventOutput(doc).data if is_owner else EventOutput(doc).data)
 
     def patch(self, request, event_id):
-        data = EventInput(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        doc = event_update(event_id=event_id, actor=request.user, data=data.validated_data)
-        return Response(owned(doc))
+        data = valid(EventInput(data=request.data, partial=True))
+        return Response(owned(event_update(event_id=event_id, actor=request.user, data=data)))
 
 
 class EventPublishView(APIView):
@@ -52,7 +77,5 @@ class EventCancelView(APIView):
     permission_classes = [RolePermission]
 
     def post(self, request, event_id):
-        data = EventCancelInput(data=request.data or {})
-        data.is_valid(raise_exception=True)
-        doc = event_cancel(event_id=event_id, actor=request.user, reason=data.validated_data["reason"])
-        return Response(owned(doc))
+        data = valid(EventCancelInput(data=request.data or {}))
+        return Response(owned(event_cancel(event_id=event_id, actor=request.user, reason=data["reason"])))
