@@ -4,12 +4,14 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from accounts.permissions import AUTHENTICATED, RolePermission
 from accounts.serializers import LoginInput, RegisterInput, TokensOutput, UserOutput
 from accounts.services import user_issue_tokens, user_register
 from accounts.throttles import LoginAddressThrottle, LoginEmailThrottle
+from eventbooking.schema import api_doc
 
 
 class InvalidCredentials(AuthenticationFailed):
@@ -29,6 +31,7 @@ class PublicEndpoint:
 
 class RegisterView(PublicEndpoint, APIView):
 
+    @api_doc(summary="Register an organizer or a customer", request=RegisterInput, responses={201: UserOutput}, errors=(400, 409), public=True)
     def post(self, request):
         data = RegisterInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -39,6 +42,7 @@ class RegisterView(PublicEndpoint, APIView):
 class LoginView(PublicEndpoint, APIView):
     throttle_classes = [LoginAddressThrottle, LoginEmailThrottle]
 
+    @api_doc(summary="Log in: access and refresh tokens", request=LoginInput, responses={200: TokensOutput}, errors=(400, 401, 429), public=True)
     def post(self, request):
         data = LoginInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -50,12 +54,15 @@ class LoginView(PublicEndpoint, APIView):
 
 
 class RefreshView(PublicEndpoint, TokenRefreshView):
-    pass
+    @api_doc(summary="A new access token from a refresh token", request=TokenRefreshSerializer, responses={200: TokenRefreshSerializer}, errors=(400, 401), public=True)
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
 
 
 class MeView(APIView):
     roles = {"GET": AUTHENTICATED}
     permission_classes = [RolePermission]
 
+    @api_doc(summary="The authenticated user", responses={200: UserOutput})
     def get(self, request):
         return Response(UserOutput(request.user).data)

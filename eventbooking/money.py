@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 CENT = Decimal("0.01")
@@ -15,6 +16,7 @@ def from_cents(cents):
     return (Decimal(cents) * CENT).quantize(CENT)
 
 
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^\d+\.\d{2}$", "example": "12.50"})
 class MoneyField(serializers.Field):
     """Output-only: reads integer cents from `source`, renders "12.50"."""
 

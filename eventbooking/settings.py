@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "corsheaders",
     "channels",
     "eventbooking.apps.EventBookingConfig",
     "accounts",
@@ -65,7 +68,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "eventbooking.middleware.RequestContextMiddleware",
+    "eventbooking.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "eventbooking.middleware.ApiSecurityHeadersMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -112,24 +119,57 @@ MIGRATION_MODULES = {
 }
 
 REDIS_URL = env_str("REDIS_URL", "")
+# Real-time fan-out between processes (Socket.io and Channels) may use a Redis of
+# its own; by default the cache's. Unset: in-memory, one process.
+REALTIME_REDIS_URL = env_str("REALTIME_REDIS_URL", REDIS_URL)
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_PREFIX", "eventbooking"),
-        }
-    }
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # One pool per process, not one per request (see eventbooking/cachepool.py).
+            "OPTIONS": {"pool_class": "eventbooking.cachepool.SharedConnectionPool"},
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if REALTIME_REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s that
+            # channels-redis blocks in BZPOPMIN while a connection is idle: give it more.
+            "CONFIG": {"hosts": [{"address": REALTIME_REDIS_URL, "socket_timeout": 15}]},
+        }
+    }
+else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Browser origins allowed on the real-time endpoints besides the API's own
+# (comma-separated, "*" for any). Clients that send no Origin are not browsers
+# and are let through: a token, not a cookie, authenticates them.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
+# django-cors-headers takes "*" as its own switch, not as an origin.
+CORS_ALLOW_ALL_ORIGINS = "*" in CORS_ALLOWED_ORIGINS
+CORS_ALLOWED_ORIGINS = [origin for origin in CORS_ALLOWED_ORIGINS if origin != "*"]
 EVENT_CACHE_SECONDS = env_int("EVENT_CACHE_SECONDS", 300)
+# Off only to measure what the cache buys (bench/bench_events.py); writers invalidate either way.
+EVENT_CACHE_ENABLED = env_bool("EVENT_CACHE_ENABLED", True)
+
+# Bookings (bookings/services.py).
+MAX_TICKETS_PER_BOOKING = env_int("MAX_TICKETS_PER_BOOKING", 10)
+# The reconciler settles a pending seat marker once it is this old; the server
+# runs it every RECONCILE_INTERVAL_SECONDS (0: only `manage.py reconcile_bookings`).
+RECONCILE_AFTER_SECONDS = env_int("RECONCILE_AFTER_SECONDS", 15)
+RECONCILE_INTERVAL_SECONDS = env_int("RECONCILE_INTERVAL_SECONDS", 10)
+IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)
+# Test-only: make a booking step fail ("after_reserve") or kill the process
+# ("crash:after_reserve"); see bookings/faults.py. Honoured only with DEBUG or
+# TESTING on, and the service refuses to start with it set otherwise.
+TESTING = env_bool("TESTING", False)
+BOOKING_FAULT_INJECTION = env_str("BOOKING_FAULT_INJECTION", "")
+if BOOKING_FAULT_INJECTION and not (DEBUG or TESTING):
+    raise ImproperlyConfigured("BOOKING_FAULT_INJECTION is for tests: set it only with DEBUG=1 or TESTING=1.")
 
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [
@@ -149,6 +189,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "eventbooking.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_THROTTLE_RATES": {
         "login_email": env_str("LOGIN_RATE_PER_EMAIL", "5/min"),
@@ -184,3 +225,29 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# OpenAPI schema at /schema/, Swagger UI at /docs/ (assets served locally by the sidecar).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Event Booking API",
+    "DESCRIPTION": "Events, bookings, analytics and real-time notifications. Errors: {\"error\": {code, message, fields?}}.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# Hardening. CORS_ALLOWED_ORIGINS (above) also governs the HTTP API; tokens travel
+# in headers, not cookies, so credentials are never allowed cross-origin.
+CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After"]
+CORS_ALLOW_HEADERS = ["authorization", "content-type", "idempotency-key", "x-request-id"]
+MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 64 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("BEHIND_TLS_PROXY", False)

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,10 +22,17 @@ def _ping_redis():
         raise RuntimeError("cache did not return the value")
 
 
+class HealthOutput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["ok", "degraded"])
+    database = serializers.CharField()
+    redis = serializers.CharField()
+
+
 class HealthView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
+    @extend_schema(summary="Database and Redis status", auth=[], responses={200: HealthOutput, 503: HealthOutput})
     def get(self, request):
         database = _check(lambda: connection.database.command("ping"))
         redis = _check(_ping_redis) if settings.REDIS_URL else "not configured"

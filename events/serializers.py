@@ -2,6 +2,7 @@ import re
 from datetime import UTC, date, datetime, time
 
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from eventbooking.money import MoneyField, to_cents
@@ -82,6 +83,7 @@ class TagsParam(serializers.CharField):
         return list(dict.fromkeys(tag_clean(item) for item in items))
 
 
+@extend_schema_field({"type": "string", "description": "ISO date (2030-05-01) or datetime with timezone"})
 class DateBoundParam(serializers.Field):
     """An ISO date (`2030-05-01`) or datetime (`2030-05-01T20:00:00+02:00`; no
     offset means UTC), as an inclusive bound. A bare date is a whole UTC day: as

@@ -3,6 +3,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import ANYONE, ORGANIZERS, RolePermission
+from eventbooking.schema import api_doc, page_of
 from events.selectors import event_get_visible, event_list_owned, event_list_public
 from events.serializers import (
     EventCancelInput,
@@ -32,10 +33,12 @@ class EventListView(APIView):
     roles = {"GET": ANYONE, "POST": ORGANIZERS}
     permission_classes = [RolePermission]
 
+    @api_doc(summary="List published events", operation_id="events_list", parameters=[EventListInput], responses={200: page_of(EventOutput)}, errors=(400,), public=True)
     def get(self, request):
         params = valid(EventListInput(data=request.query_params))
         return page_response(event_list_public(params=params), EventOutput)
 
+    @api_doc(summary="Create a draft event", request=EventInput, responses={201: OwnedEventOutput}, errors=(400,))
     def post(self, request):
         doc = event_create(organizer=request.user, data=valid(EventInput(data=request.data)))
         return Response(owned(doc), status=status.HTTP_201_CREATED)
@@ -45,6 +48,7 @@ class MyEventListView(APIView):
     roles = {"GET": ORGANIZERS}
     permission_classes = [RolePermission]
 
+    @api_doc(summary="The caller's events, every status, with sales", operation_id="events_mine", parameters=[OwnEventListInput], responses={200: page_of(OwnedEventOutput)}, errors=(400,))
     def get(self, request):
         params = valid(OwnEventListInput(data=request.query_params))
         return page_response(event_list_owned(organizer=request.user, params=params), OwnedEventOutput)
@@ -54,11 +58,13 @@ class EventDetailView(APIView):
     roles = {"GET": ANYONE, "PATCH": ORGANIZERS}
     permission_classes = [RolePermission]
 
+    @api_doc(summary="One event (a draft only for its owner); owners also see sales", responses={200: OwnedEventOutput}, errors=(404,), public=True)
     def get(self, request, event_id):
         doc = event_get_visible(event_id=event_id, user=request.user)
         is_owner = request.user and request.user.is_authenticated and doc["organizer_id"] == request.user.pk
         return Response(OwnedEventOutput(doc).data if is_owner else EventOutput(doc).data)
 
+    @api_doc(summary="Edit an event (owner)", request=EventInput, responses={200: OwnedEventOutput}, errors=(400, 404, 409))
     def patch(self, request, event_id):
         data = valid(EventInput(data=request.data, partial=True))
         return Response(owned(event_update(event_id=event_id, actor=request.user, data=data)))
@@ -68,6 +74,7 @@ class EventPublishView(APIView):
     roles = {"POST": ORGANIZERS}
     permission_classes = [RolePermission]
 
+    @api_doc(summary="Publish a draft (owner)", request=None, responses={200: OwnedEventOutput}, errors=(404, 409))
     def post(self, request, event_id):
         return Response(owned(event_publish(event_id=event_id, actor=request.user)))
 
@@ -76,6 +83,7 @@ class EventCancelView(APIView):
     roles = {"POST": ORGANIZERS}
     permission_classes = [RolePermission]
 
+    @api_doc(summary="Cancel an event and its bookings (owner)", request=EventCancelInput, responses={200: OwnedEventOutput}, errors=(400, 404, 409))
     def post(self, request, event_id):
         data = valid(EventCancelInput(data=request.data or {}))
         return Response(owned(event_cancel(event_id=event_id, actor=request.user, reason=data["reason"])))
