@@ -10,7 +10,7 @@ PORT ?= 8000
 # Local runs are debug runs unless told otherwise; production sets DEBUG=0 and SECRET_KEY.
 export DEBUG ?= 1
 
-.PHONY: run test venv mongo-server redis-server migrate bench clean
+.PHONY: run test venv mongo-server redis-server node-deps migrate bench clean
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt
@@ -31,9 +31,15 @@ redis-server:
 run: venv mongo-server
 	$(BIN)/python devtools/services.py --mongo h2 -- sh -c '\
 	  $(BIN)/python manage.py migrate --noinput && \
-	  exec $(BIN)/daphne -b $${HOST:-127.0.0.1} -p $(PORT) eventbooking.asgi:application'
+	  exec $(BIN)/daphne -e tcp:port=$(PORT):interface=$${HOST:-127.0.0.1}:backlog=1024 eventbooking.asgi:application'
 
-test: venv mongo-server redis-server
+# The official JavaScript Socket.io client for tests/realtime, from package-lock.json.
+NODE_DEPS := tests/realtime/js/node_modules/.package-lock.json
+node-deps: $(NODE_DEPS)
+$(NODE_DEPS): tests/realtime/js/package-lock.json
+	cd tests/realtime/js && npm ci --no-audit --no-fund --loglevel=error
+
+test: venv mongo-server redis-server node-deps
 	$(BIN)/python devtools/services.py --mongo memory --redis -- $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

@@ -7,12 +7,19 @@ from django.db import models
 class BookingStatus(models.TextChoices):
     CONFIRMED = "CONFIRMED", "Confirmed"
     CANCELLED = "CANCELLED", "Cancelled"
+    # A booking id that will never be a booking: the reconciler (or a rollback)
+    # inserts this tombstone before returning the seats of an interrupted booking,
+    # so a late insert of the real booking fails on the unique _id.
+    VOID = "VOID", "Void"
 
 
 class Booking(models.Model):
     id = models.CharField(primary_key=True, max_length=20, db_column="_id")
     event = models.ForeignKey("events.Event", on_delete=models.PROTECT, related_name="bookings")
-    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings")
+    # Null only on VOID tombstones written by the reconciler, which knows no customer.
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings", null=True, blank=True
+    )
     qty = models.PositiveIntegerField()
     unit_price_cents = models.BigIntegerField()
     amount_cents = models.BigIntegerField()

@@ -1,1 +1,9 @@
-urlpatterns = []
+from django.urls import path
+
+from bookings import views
+
+urlpatterns = [
+    path("bookings", views.BookingCreateView.as_view(), name="booking-create"),
+    path("bookings/me", views.MyBookingsView.as_view(), name="booking-mine"),
+    path("bookings/<str:booking_id>/cancel", views.BookingCancelView.as_view(), name="booking-cancel"),
+]

@@ -1,7 +1,37 @@
+"""The application daphne serves, outermost first:
+
+    /socket.io/          python-socketio (bookings.realtime.socketio_server)
+    websocket /ws/notifications/   Channels consumer (bookings.consumers)
+    http (everything else)         Django
+"""
+
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eventbooking.settings")
 
 from django.core.asgi import get_asgi_application  # noqa: E402
 
-application = get_asgi_application()
+# Sets Django up: the imports below load models.
+django_application = get_asgi_application()
+
+import socketio  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.urls import re_path  # noqa: E402
+
+from bookings.consumers import NotificationConsumer  # noqa: E402
+from bookings.realtime import dispatcher, socketio_server  # noqa: E402
+
+sio = socketio_server()
+channels_application = ProtocolTypeRouter(
+    {
+        "http": django_application,
+        "websocket": URLRouter([re_path(r"^ws/notifications/?$", NotificationConsumer.as_asgi())]),
+    }
+)
+socketio_application = socketio.ASGIApp(sio, other_asgi_app=channels_application, socketio_path="socket.io")
+
+
+async def application(scope, receive, send):
+    # Notifications from this process's request threads are sent on this loop.
+    dispatcher.attach(sio)
+    await socketio_application(scope, receive, send)

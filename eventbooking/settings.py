@@ -145,9 +145,10 @@ if REALTIME_REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-# Browser origins allowed on the real-time endpoints besides the API's own
-# (comma-separated, "*" for any). Clients that send no Origin are not browsers
-# and are let through: a token, not a cookie, authenticates them.
+# Browser origins allowed on the HTTP API (django-cors-headers) and on the
+# real-time endpoints besides the API's own (comma-separated, "*" for any).
+# Clients that send no Origin are not browsers and are let through: a token,
+# not a cookie, authenticates them.
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
 # django-cors-headers takes "*" as its own switch, not as an origin.
 CORS_ALLOW_ALL_ORIGINS = "*" in CORS_ALLOWED_ORIGINS

@@ -33,6 +33,9 @@ class DaphneServer:
             # Tokens minted in the test process must verify in the server.
             JWT_SIGNING_KEY=settings.SIMPLE_JWT["SIGNING_KEY"],
             ALLOWED_HOSTS="127.0.0.1,localhost",
+            # No background reconciler: tests arrange interrupted bookings and reconcile
+            # themselves; a test that wants it passes RECONCILE_INTERVAL_SECONDS.
+            RECONCILE_INTERVAL_SECONDS="0",
         )
         if not redis:
             self.env.pop("REDIS_URL", None)

@@ -1,0 +1,53 @@
+"""An organizer's figures, computed from the bookings collection: CONFIRMED
+bookings only, so cancelled ones (by the customer or with their event) never count."""
+
+from bookings.models import BookingStatus
+from eventbooking.mongo import collection
+from events.models import EventStatus
+
+
+def organizer_analytics(*, organizer):
+    by_status = {status: 0 for status in EventStatus.values}
+    event_ids = []
+    for row in collection("events").aggregate(
+        [
+            {"$match": {"organizer_id": organizer.pk}},
+            {"$group": {"_id": "$status", "count": {"$sum": 1}, "ids": {"$push": "$_id"}}},
+        ]
+    ):
+        by_status[row["_id"]] = row["count"]
+        event_ids += row["ids"]
+
+    sales = {"tickets_sold": 0, "revenue_cents": 0, "top_event": None}
+    if event_ids:
+        [facets] = collection("bookings").aggregate(
+            [
+                {"$match": {"status": BookingStatus.CONFIRMED.value, "event_id": {"$in": event_ids}}},
+                {
+                    "$facet": {
+                        "totals": [{"$group": {"_id": None, "tickets": {"$sum": "$qty"}, "revenue": {"$sum": "$amount_cents"}}}],
+                        "top": [
+                            {"$group": {"_id": "$event_id", "tickets": {"$sum": "$qty"}, "revenue": {"$sum": "$amount_cents"}}},
+                            {"$lookup": {"from": "events", "localField": "_id", "foreignField": "_id", "as": "event"}},
+                            {"$unwind": "$event"},
+                            # Ties: more revenue first, then the earliest created event.
+                            {"$sort": {"tickets": -1, "revenue": -1, "event.created_at": 1, "_id": 1}},
+                            {"$limit": 1},
+                            {"$project": {"tickets": 1, "revenue": 1, "title": "$event.title"}},
+                        ],
+                    }
+                },
+            ]
+        )
+        if facets["totals"]:
+            sales["tickets_sold"] = facets["totals"][0]["tickets"]
+            sales["revenue_cents"] = facets["totals"][0]["revenue"]
+        if facets["top"]:
+            top = facets["top"][0]
+            sales["top_event"] = {
+                "id": top["_id"],
+                "title": top["title"],
+                "tickets_sold": top["tickets"],
+                "revenue_cents": top["revenue"],
+            }
+    return {"total_events": len(event_ids), "events_by_status": by_status, **sales}

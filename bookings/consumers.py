@@ -1,0 +1,105 @@
+"""The plain WebSocket endpoint, /ws/notifications/, for clients without Socket.io.
+
+The token comes in the query string (?token=...) or as the first message
+{"type": "auth", "token": "..."} within AUTH_SECONDS. The server answers
+{"type": "ready", "data": {"user_id", "role"}} once the connection listens, then
+sends each notification as {"type": "booking.created", "data": {...}}.
+A refusal is one message {"type": "error", "data": {"code", "message"}}, then
+the close code: 4401 (token_missing, token_invalid, token_expired), 4403
+(user_inactive, origin_not_allowed), 4400 (bad_message: not a JSON auth message),
+1011 (server_error: the token or the subscription could not be checked or made).
+The connection is accepted before it is refused because browsers show the
+close code of an accepted socket but not the status of a refused handshake.
+"""
+
+import asyncio
+import json
+import logging
+from urllib.parse import parse_qs
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from bookings.realtime import (
+    CLOSE_BAD_MESSAGE,
+    CLOSE_FORBIDDEN,
+    CLOSE_SERVER_ERROR,
+    Refused,
+    connection_user,
+    origin_allowed,
+    user_group,
+)
+
+AUTH_SECONDS = 10
+log = logging.getLogger(__name__)
+
+
+class NotificationConsumer(AsyncWebsocketConsumer):
+    group = None
+    auth_timer = None
+    refused = False
+
+    async def connect(self):
+        await self.accept()
+        headers = dict(self.scope["headers"])
+        origin = headers.get(b"origin", b"").decode("latin-1")
+        if not origin_allowed(origin, headers.get(b"host", b"").decode("latin-1")):
+            await self.refuse(Refused("origin_not_allowed", "This origin may not connect.", CLOSE_FORBIDDEN))
+            return
+        token = parse_qs(self.scope["query_string"].decode("latin-1")).get("token", [None])[0]
+        if token:
+            await self.authenticate(token)
+        else:
+            self.auth_timer = asyncio.create_task(self.expire())
+
+    async def expire(self):
+        await asyncio.sleep(AUTH_SECONDS)
+        await self.refuse(Refused("token_missing", f"No auth message within {AUTH_SECONDS} seconds."))
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if self.group or self.refused:
+            return  # listeners have nothing to say once authenticated
+        try:
+            message = json.loads(text_data or bytes_data or b"")
+        except ValueError:
+            message = None
+        if not isinstance(message, dict) or message.get("type") != "auth":
+            await self.refuse(Refused("bad_message", 'Send {"type": "auth", "token": "..."} first.', CLOSE_BAD_MESSAGE))
+            return
+        await self.authenticate(message.get("token"))
+
+    async def authenticate(self, token):
+        self.stop_timer()
+        try:
+            user = await connection_user(token)
+        except Refused as refusal:
+            await self.refuse(refusal)
+            return
+        try:
+            await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
+        except Exception:
+            log.exception("could not subscribe a WebSocket to its user's group")
+            await self.refuse(Refused("server_error", "Notifications are unavailable; try again shortly.", CLOSE_SERVER_ERROR))
+            return
+        self.group = user_group(user.pk)
+        await self.send_message("ready", {"user_id": str(user.pk), "role": user.role})
+
+    async def refuse(self, refusal):
+        self.stop_timer()
+        self.refused = True
+        await self.send_message("error", refusal.as_dict())
+        await self.close(code=refusal.close_code)
+
+    async def disconnect(self, code):
+        self.stop_timer()
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    def stop_timer(self):
+        if self.auth_timer and self.auth_timer is not asyncio.current_task():
+            self.auth_timer.cancel()
+
+    async def realtime_notify(self, message):
+        await self.send_message(message["event"], message["data"])
+
+    async def send_message(self, kind, data):
+        await self.send(text_data=json.dumps({"type": kind, "data": data}))

@@ -1,0 +1,47 @@
+"""Test-only fault injection for the booking protocol.
+
+`BOOKING_FAULT_INJECTION` names points of bookings.services, comma-separated:
+`after_reserve` raises there, `crash:after_reserve` ends the process on the spot
+(os._exit, no cleanup, like a power cut); a suffix `@N` fires on the Nth pass
+only (`crash:after_insert@5`), so requests before it complete. Points: after_reserve, after_insert,
+after_unmark, cancel_after_mark, cancel_after_flip, cascade_after_flip.
+
+Honoured only when DEBUG or TESTING is on; settings refuse to start a
+production process (both off) with the variable set.
+"""
+
+import os
+import threading
+from collections import Counter
+
+from django.conf import settings
+
+POINTS = {"after_reserve", "after_insert", "after_unmark", "cancel_after_mark", "cancel_after_flip", "cascade_after_flip"}
+
+
+_passes = Counter()
+_lock = threading.Lock()
+
+
+class InjectedFault(RuntimeError):
+    pass
+
+
+def fault(point):
+    spec = settings.BOOKING_FAULT_INJECTION
+    if not spec or not (settings.DEBUG or settings.TESTING):
+        return
+    for item in spec.split(","):
+        item, _, nth = item.strip().partition("@")
+        crash, _, name = item.rpartition(":")
+        if name not in POINTS:
+            raise ValueError(f"unknown fault point {name!r}; known: {sorted(POINTS)}")
+        if name != point:
+            continue
+        with _lock:
+            _passes[item] += 1
+            if nth and _passes[item] != int(nth):
+                continue
+        if crash == "crash":
+            os._exit(99)
+        raise InjectedFault(point)

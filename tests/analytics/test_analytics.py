@@ -1,0 +1,83 @@
+"""GET /analytics/me: an organizer's figures, equal to what the bookings say."""
+
+from eventbooking.mongo import collection
+from tests.bookings.conftest import book
+
+
+def figures_from_bookings(organizer):
+    """The same figures, summed in Python from the raw collections."""
+    event_ids = [e["_id"] for e in collection("events").find({"organizer_id": organizer.pk})]
+    rows = list(collection("bookings").find({"event_id": {"$in": event_ids}, "status": "CONFIRMED"}))
+    return sum(r["qty"] for r in rows), sum(r["amount_cents"] for r in rows)
+
+
+def test_figures_count_confirmed_bookings_only(make_event, organizer_client, organizer, client_for, make_user, other_organizer_client):
+    jazz = make_event(capacity=50, price="10.00", title="Jazz")
+    rock = make_event(capacity=50, price="30.00", title="Rock")
+    storm = make_event(capacity=50, price="99.00", title="Storm")
+    make_event(publish=False, title="Draft")
+    theirs = make_event(client=other_organizer_client, capacity=50, price="500.00", title="Theirs")
+    ann, bob = client_for(make_user()), client_for(make_user())
+
+    book(ann, jazz, 5)
+    book(bob, jazz, 4)
+    dropped = book(bob, jazz, 3).json()["id"]
+    book(ann, rock, 2)
+    book(bob, storm, 6)
+    book(ann, theirs, 1)
+    assert bob.post(f"/bookings/{dropped}/cancel").status_code == 200
+    assert organizer_client.post(f"/events/{storm}/cancel").status_code == 200
+
+    response = organizer_client.get("/analytics/me")
+    assert response.status_code == 200
+    figures = response.json()
+    assert figures == {
+        "total_events": 4,
+        "events_by_status": {"DRAFT": 1, "PUBLISHED": 2, "CANCELLED": 1},
+        "tickets_sold": 11,
+        "total_revenue": "150.00",
+        "top_event": {"id": jazz, "title": "Jazz", "tickets_sold": 9, "revenue": "90.00"},
+    }
+    tickets, revenue = figures_from_bookings(organizer)
+    assert figures["tickets_sold"] == tickets and figures["total_revenue"] == f"{revenue / 100:.2f}"
+    # The event documents' own counters agree too.
+    events = list(collection("events").find({"organizer_id": organizer.pk}))
+    assert sum(e["tickets_sold"] for e in events) == tickets
+    assert sum(e["revenue_cents"] for e in events) == revenue
+
+
+def test_ties_go_to_revenue_then_the_earliest_event(make_event, organizer_client, customer_client):
+    first = make_event(price="10.00", title="First")
+    second = make_event(price="20.00", title="Second")
+    third = make_event(price="20.00", title="Third")
+    book(customer_client, first, 2)
+    book(customer_client, third, 2)
+    book(customer_client, second, 2)
+    top = organizer_client.get("/analytics/me").json()["top_event"]
+    assert (top["id"], top["revenue"]) == (second, "40.00")
+    book(customer_client, first, 1)
+    assert organizer_client.get("/analytics/me").json()["top_event"]["id"] == first
+
+
+def test_nothing_sold_means_no_top_event(make_event, organizer_client, customer_client):
+    event_id = make_event()
+    booking_id = book(customer_client, event_id).json()["id"]
+    customer_client.post(f"/bookings/{booking_id}/cancel")
+    figures = organizer_client.get("/analytics/me").json()
+    assert figures["top_event"] is None
+    assert figures["tickets_sold"] == 0 and figures["total_revenue"] == "0.00"
+
+
+def test_an_organizer_without_events(organizer_client):
+    assert organizer_client.get("/analytics/me").json() == {
+        "total_events": 0,
+        "events_by_status": {"DRAFT": 0, "PUBLISHED": 0, "CANCELLED": 0},
+        "tickets_sold": 0,
+        "total_revenue": "0.00",
+        "top_event": None,
+    }
+
+
+def test_only_organizers(customer_client, api):
+    assert api.get("/analytics/me").status_code == 401
+    assert customer_client.get("/analytics/me").status_code == 403

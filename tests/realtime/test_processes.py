@@ -1,0 +1,120 @@
+"""Several server processes: the fan-out goes through Redis; one process without
+Redis still delivers; a broken notification path never holds a booking back."""
+
+import re
+import socket
+import time
+
+import httpx
+import pytest
+
+from bookings.notifications import notify_booking_created, notify_event_cancelled
+from eventbooking.mongo import collection
+from tests.conftest import token_for
+from tests.realtime.clients import WAIT, WebSocketListener
+from tests.realtime.conftest import book
+
+
+def test_booking_through_one_process_reaches_an_organizer_on_another(
+    start_server, organizer, customer, publish_event, listeners
+):
+    first, second = start_server(), start_server()
+    on_second = [listeners.socketio(second, organizer), listeners.websocket(second, organizer), listeners.node(second, organizer)]
+    on_second[1].ready()
+    on_second[2].wait_for("connect")
+    on_first = listeners.socketio(first, organizer)
+    event = publish_event(capacity=10)
+
+    through_first = book(first, customer, event["id"], qty=2)
+    through_second = book(second, customer, event["id"], qty=1)
+
+    for client in [*on_second, on_first]:
+        for booking in (through_first, through_second):
+            client.wait_for("booking.created", where=lambda data: data["booking_id"] == booking["id"])  # noqa: B023
+    # Each process delivered each booking once, whichever process published it.
+    for client in [*on_second, on_first]:
+        assert client.events().count("booking.created") == 2
+
+
+def test_single_process_without_redis_delivers_in_memory(start_server, organizer, customer, publish_event, listeners):
+    alone = start_server(redis=False)
+    assert httpx.get(f"{alone.url}/health", timeout=WAIT).json()["redis"] == "not configured"
+    clients = [listeners.socketio(alone, organizer), listeners.websocket(alone, organizer)]
+    clients[1].ready()
+    event = publish_event(capacity=10)
+
+    booking = book(alone, customer, event["id"], qty=2)
+
+    for client in clients:
+        assert client.wait_for("booking.created")["booking_id"] == booking["id"]
+
+
+def test_notifications_from_outside_a_server_reach_listeners_through_redis(server, organizer, customer, listeners):
+    """A management command or the reconciler sends from its own process: Redis carries it."""
+    clients = [listeners.socketio(server, organizer), listeners.websocket(server, organizer), listeners.socketio(server, customer)]
+    clients[1].ready()
+    event = {"_id": "EVT-0042", "title": "Late show", "organizer_id": organizer.pk, "seats_available": 7,
+             "starts_at": None, "cancel_reason": "", "cancelled_at": None}
+    booking = {"_id": "BK-0042", "event_id": "EVT-0042", "customer_id": customer.pk, "qty": 3, "unit_price_cents": 1000,
+               "amount_cents": 3000, "status": "CONFIRMED", "created_at": None, "cancelled_at": None}
+
+    notify_booking_created(booking=booking, event=event)
+    notify_event_cancelled(event=event, customer_ids=[customer.pk])
+
+    for client in clients[:2]:
+        notice = client.wait_for("booking.created")
+        assert (notice["booking_id"], notice["amount"], notice["seats_available"]) == ("BK-0042", "30.00", 7)
+    assert clients[2].wait_for("event.cancelled")["event_id"] == "EVT-0042"
+
+
+@pytest.mark.parametrize("notify", [{}, {"booking": None}, {"event": "EVT-0001"}])
+def test_notify_never_raises(notify):
+    notify_booking_created(booking=notify.get("booking", {}), event=notify.get("event", {}))
+
+
+@pytest.fixture
+def silent_port():
+    """A port that accepts TCP connections and never answers (the kernel's backlog)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(128)
+        yield sock.getsockname()[1]
+
+
+@pytest.fixture
+def closed_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize("broken", ["closed_port", "silent_port"])
+def test_booking_answers_when_notifications_cannot_be_delivered(
+    request, broken, start_server, organizer, customer, publish_event, listeners
+):
+    """Fan-out pointed at a dead Redis (closed port) or one that never answers: the
+    booking still answers 201 and stands; the failure is logged by the server."""
+    port = request.getfixturevalue(broken)
+    server = start_server(extra_env={"REALTIME_REDIS_URL": f"redis://127.0.0.1:{port}/0"})
+    listener = listeners.socketio(server, organizer)
+    event = publish_event(capacity=10)
+
+    failure = re.compile(rf"notification booking\.created to user {organizer.pk} failed")
+
+    booking = book(server, customer, event["id"], qty=2)
+    if broken == "silent_port":
+        # The send is still waiting on Redis (for up to 10 s) when the booking answers.
+        assert not failure.search(server.output())
+    again = book(server, customer, event["id"], qty=1)
+
+    assert collection("bookings").count_documents({"event_id": event["id"], "status": "CONFIRMED"}) == 2
+    assert collection("events").find_one({"_id": event["id"]})["seats_available"] == 7
+    # Socket.io delivers to this process's own clients before publishing to Redis.
+    assert sorted(listener.wait_for("booking.created")["booking_id"] for _ in range(2)) == sorted([booking["id"], again["id"]])
+    deadline = time.monotonic() + WAIT
+    while not failure.search(server.output()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert failure.search(server.output()), server.output()
+    if broken == "closed_port":
+        error, close_code = WebSocketListener(server.ws_url, token_for(organizer)).refused()
+        assert (error["code"], close_code) == ("server_error", 1011)
