@@ -1,0 +1,50 @@
+"""devtools/services.py: the local MongoDB-compatible server and redis-server die with their parent."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from pymongo import MongoClient
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _listening(port):
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.mark.parametrize("how", ["sigkill", "sigint"])
+def test_services_do_not_outlive_the_wrapper(tmp_path, how):
+    env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "REDIS_URL")}
+    started = time.monotonic()
+    wrapper = subprocess.Popen(
+        [sys.executable, "devtools/services.py", "--mongo", "h2", "--data", str(tmp_path), "--redis", "--", "sleep", "120"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    mongo_uri = wrapper.stdout.readline().split(" at ")[1].strip()
+    redis_url = wrapper.stdout.readline().split(" at ")[1].strip()
+    print(f"services up in {time.monotonic() - started:.2f}s")
+    mongo_port, redis_port = int(mongo_uri.split(":")[2].split("/")[0]), int(redis_url.split(":")[2].split("/")[0])
+    client = MongoClient(mongo_uri, serverSelectionTimeoutMS=5000)
+    assert client.admin.command("hello")["maxWireVersion"] == 17
+    assert client.admin.command("buildInfo")["version"].startswith("6.0")
+    client.close()
+    assert _listening(redis_port)
+
+    if how == "sigkill":
+        wrapper.kill()  # the wrapper gets no chance to clean up
+    else:
+        os.killpg(wrapper.pid, signal.SIGINT)  # what Ctrl-C does to the terminal's foreground group
+    wrapper.wait(30)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and (_listening(mongo_port) or _listening(redis_port)):
+        time.sleep(0.1)
+    assert not _listening(mongo_port), "the MongoDB-compatible server outlived its parent"
+    assert not _listening(redis_port), "redis-server outlived its parent"
