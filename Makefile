@@ -10,7 +10,7 @@ PORT ?= 8000
 # Local runs are debug runs unless told otherwise; production sets DEBUG=0 and SECRET_KEY.
 export DEBUG ?= 1
 
-.PHONY: run test venv mongo-server redis-server node-deps migrate bench clean
+.PHONY: run createstaff test venv mongo-server redis-server node-deps migrate bench clean
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt
@@ -32,6 +32,13 @@ run: venv mongo-server
 	$(BIN)/python devtools/services.py --mongo h2 -- sh -c '\
 	  $(BIN)/python manage.py migrate --noinput && \
 	  exec $(BIN)/daphne -e tcp:port=$(PORT):interface=$${HOST:-127.0.0.1}:backlog=1024 eventbooking.asgi:application'
+
+# A staff account for /admin/, in the database `make run` uses (stop it first: the local
+# server's files are its own) or MONGODB_URI's. STAFF_EMAIL, STAFF_PASSWORD, STAFF_NAME
+# from the environment; prompts for what is missing.
+createstaff: venv mongo-server
+	$(BIN)/python devtools/services.py --mongo h2 -- sh -c '\
+	  $(BIN)/python manage.py migrate --noinput >/dev/null && $(BIN)/python manage.py createstaff'
 
 # The official JavaScript Socket.io client for tests/realtime, from package-lock.json.
 NODE_DEPS := tests/realtime/js/node_modules/.package-lock.json

@@ -1,13 +1,48 @@
-from django.contrib import admin
+"""Staff manage users with Django's own user admin (password summary, the set-password
+page, an add form that hashes the password), fitted to this model: email instead
+of a username, a role, and no groups or per-user permissions (staff accounts
+are superusers, made by `manage.py createstaff`)."""
 
-from accounts.models import User
+from django.contrib import admin
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth import forms as auth_forms
+
+from accounts.models import User, normalize_email
+
+
+class LowercaseEmail:
+    def clean_email(self):
+        # Stored lowercased (accounts.models.normalize_email): the unique index then ignores case.
+        return normalize_email(self.cleaned_data["email"])
+
+
+class UserChangeForm(LowercaseEmail, auth_forms.UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+class UserCreationForm(LowercaseEmail, auth_forms.AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ["email", "name", "role"]
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
-    list_display = ["email", "name", "role", "is_staff", "is_active", "date_joined"]
-    list_filter = ["role", "is_staff", "is_active"]
+class UserAdmin(auth_admin.UserAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    list_display = ["email", "name", "role", "is_staff", "is_active", "date_joined", "last_login"]
+    list_filter = ["role", "is_staff", "is_superuser", "is_active"]
     search_fields = ["email", "name"]
     ordering = ["-date_joined"]
-    readonly_fields = ["password", "last_login", "date_joined"]
-    fields = ["name", "email", "role", "is_active", "is_staff", "is_superuser", "password", "last_login", "date_joined"]
+    filter_horizontal = []
+    readonly_fields = ["last_login", "date_joined"]
+    fieldsets = [
+        (None, {"fields": ["email", "name", "role", "password"]}),
+        ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "name", "role", "usable_password", "password1", "password2"]}),
+    ]

@@ -4,20 +4,9 @@ from rest_framework import serializers
 from bookings.models import BookingStatus
 from eventbooking.money import MoneyField
 from eventbooking.pagination import PageInput
-from eventbooking.serializers import StrictSerializer
+from eventbooking.serializers import StrictSerializer, WholeNumberField
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-
-
-class WholeNumberField(serializers.IntegerField):
-    """A JSON integer: "2", 2.0 and true are type errors here, not quietly converted."""
-
-    default_error_messages = {"invalid": "A whole number is required."}
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class BookingInput(StrictSerializer):

@@ -1,17 +1,63 @@
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import CUSTOMERS, RolePermission
 from bookings.selectors import booking_list_for_customer
-from bookings.serializers import BookingInput, BookingListInput, booking_output, idempotency_key
+from bookings.serializers import (
+    IDEMPOTENCY_HEADER,
+    BookingInput,
+    BookingListInput,
+    BookingOutput,
+    booking_output,
+    idempotency_key,
+)
 from bookings.services import booking_cancel, booking_create
+from eventbooking.schema import api_doc, page_of
+
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+IDEMPOTENCY_KEY_PARAM = OpenApiParameter(
+    IDEMPOTENCY_HEADER,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    pattern=r"^[!-~]([ -~]{0,253}[!-~])?$",
+    description=(
+        "Optional, 1-255 visible ASCII characters (a UUID is a good choice). The same key from the same "
+        "customer with the same body returns the original booking (200, `Idempotent-Replayed: true`) "
+        "instead of booking again; with a different body it is a 422. Keys expire after 24 hours."
+    ),
+)
+REPLAYED_PARAM = OpenApiParameter(
+    REPLAYED_HEADER, location=OpenApiParameter.HEADER, response=[200], description="`true` on a replay."
+)
 
 
 class BookingCreateView(APIView):
     roles = {"POST": CUSTOMERS}
     permission_classes = [RolePermission]
 
+    @api_doc(
+        summary="Book seats of a published event (customers)",
+        request=BookingInput,
+        parameters=[IDEMPOTENCY_KEY_PARAM, REPLAYED_PARAM],
+        responses={
+            201: OpenApiResponse(BookingOutput, description="Booked: seats taken, price frozen."),
+            200: OpenApiResponse(BookingOutput, description="Idempotency-Key replay: the original booking, nothing booked again."),
+        },
+        errors={
+            400: "`validation_error`: a malformed body (`eventId` like EVT-0001, `qty` a whole number from 1 to "
+            f"{settings.MAX_TICKETS_PER_BOOKING}) or Idempotency-Key header.",
+            403: "`permission_denied`: only customers book.",
+            404: "`event_not_found`.",
+            409: "`event_not_bookable` (not published; `status` says what it is), `event_started`, "
+            "`not_enough_seats` (`seats_available` says how many are left), `idempotency_key_in_use` "
+            "(a request with this key is still running: retry shortly), `event_busy`.",
+            422: "`idempotency_key_reused`: this Idempotency-Key came with a different body.",
+        },
+    )
     def post(self, request):
         data = BookingInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -23,13 +69,20 @@ class BookingCreateView(APIView):
         )
         if created:
             return Response(booking_output(booking, event), status=status.HTTP_201_CREATED)
-        return Response(booking_output(booking, event), headers={"Idempotent-Replayed": "true"})
+        return Response(booking_output(booking, event), headers={REPLAYED_HEADER: "true"})
 
 
 class MyBookingsView(APIView):
     roles = {"GET": CUSTOMERS}
     permission_classes = [RolePermission]
 
+    @api_doc(
+        summary="The caller's bookings, newest first (customers)",
+        operation_id="bookings_mine",
+        parameters=[BookingListInput],
+        responses={200: page_of(BookingOutput)},
+        errors={400: "`validation_error`: a malformed `page`, `page_size` or `status`."},
+    )
     def get(self, request):
         query = BookingListInput(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -42,6 +95,18 @@ class BookingCancelView(APIView):
     roles = {"POST": CUSTOMERS}
     permission_classes = [RolePermission]
 
+    @api_doc(
+        summary="Cancel a booking before its event starts (the customer who made it)",
+        operation_id="bookings_cancel",
+        request=None,
+        responses={200: BookingOutput},
+        errors={
+            403: "`permission_denied`: not a customer, or not the customer who made the booking.",
+            404: "`booking_not_found`.",
+            409: "`booking_already_cancelled`, `event_cancelled` (its bookings were cancelled with it), "
+            "`event_started`, `booking_busy` (another request is changing it: retry shortly).",
+        },
+    )
     def post(self, request, booking_id):
         booking, event = booking_cancel(booking_id=booking_id, actor=request.user)
         return Response(booking_output(booking, event))

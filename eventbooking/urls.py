@@ -1,14 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from accounts.views import LoginView, MeView, RefreshView, RegisterView
-from eventbooking.views import HealthView
+from eventbooking.views import DocsView, HealthView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("docs/", DocsView.as_view(url_name="schema"), name="docs"),
     path("health", HealthView.as_view(), name="health"),
     path("register", RegisterView.as_view(), name="register"),
     path("login", LoginView.as_view(), name="login"),

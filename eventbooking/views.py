@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -39,3 +41,11 @@ class HealthView(APIView):
         healthy = database == "ok" and redis in ("ok", "not configured")
         body = {"status": "ok" if healthy else "degraded", "database": database, "redis": redis}
         return Response(body, status=200 if healthy else 503)
+
+
+class DocsView(SpectacularSwaggerView):
+    """Swagger UI. Its only renderer is an HTML template, which cannot render DRF's
+    OPTIONS metadata (a 500): OPTIONS answers with the allowed methods only."""
+
+    def options(self, request, *args, **kwargs):
+        return HttpResponse(headers={"Allow": ", ".join(self.allowed_methods)})

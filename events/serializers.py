@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from eventbooking.money import MoneyField, to_cents
 from eventbooking.pagination import PageInput
-from eventbooking.serializers import StrictSerializer
+from eventbooking.serializers import StrictSerializer, WholeNumberField
 from events.models import EventStatus
 
 TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
@@ -28,6 +28,8 @@ def tag_clean(value):
 
 class TagField(serializers.CharField):
     def to_internal_value(self, data):
+        if not isinstance(data, str):  # CharField would turn 1 into "1"
+            self.fail("invalid")
         return tag_clean(super().to_internal_value(data))
 
 
@@ -55,7 +57,7 @@ class EventInput(StrictSerializer):
     tags = serializers.ListField(child=TagField(), max_length=MAX_TAGS, required=False)
     starts_at = AwareDateTimeField(required=False)
     price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False)
-    capacity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    capacity = WholeNumberField(min_value=1, max_value=1_000_000)
 
     def validate_tags(self, tags):
         return list(dict.fromkeys(tags))
@@ -83,14 +85,19 @@ class TagsParam(serializers.CharField):
         return list(dict.fromkeys(tag_clean(item) for item in items))
 
 
-@extend_schema_field({"type": "string", "description": "ISO date (2030-05-01) or datetime with timezone"})
+@extend_schema_field(
+    {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}], "description": "ISO date (2030-05-01) or datetime with timezone"}
+)
 class DateBoundParam(serializers.Field):
     """An ISO date (`2030-05-01`) or datetime (`2030-05-01T20:00:00+02:00`; no
     offset means UTC), as an inclusive bound. A bare date is a whole UTC day: as
     a lower bound its first instant, as an upper bound its last millisecond
     (MongoDB keeps milliseconds, so nothing on that day falls outside)."""
 
-    default_error_messages = {"invalid": "Give an ISO date (2030-05-01) or datetime (2030-05-01T20:00:00Z)."}
+    default_error_messages = {
+        "invalid": "Give an ISO date (2030-05-01) or datetime (2030-05-01T20:00:00Z).",
+        "overflow": "Datetime value out of range.",
+    }
 
     def __init__(self, *, upper, **kwargs):
         self.upper = upper
@@ -107,7 +114,11 @@ class DateBoundParam(serializers.Field):
             moment = datetime.fromisoformat(text)
         except ValueError:
             self.fail("invalid")
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        try:
+            return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        except OverflowError:
+            # 9999-12-31T23:00-05:00 is a valid datetime whose UTC instant is not.
+            self.fail("overflow")
 
 
 def sort_param(*, default):

@@ -162,12 +162,19 @@ def event_publish(*, event_id, actor):
     raise InvalidTransition("The event must start in the future to be published.", code="starts_in_past")
 
 
-def event_cancel(*, event_id, actor, reason=""):
-    """DRAFT or PUBLISHED -> CANCELLED; its confirmed bookings are cancelled with it."""
+def event_cancel(*, event_id, actor, reason="", as_staff=False):
+    """DRAFT or PUBLISHED -> CANCELLED; its confirmed bookings are cancelled with it.
+
+    The API lets only the owner cancel; the admin passes `as_staff=True` so a staff
+    user cancels any organizer's event through this same path."""
     from bookings.services import bookings_cancel_for_event
 
+    if as_staff and not actor.is_staff:
+        raise PermissionDenied("Only staff may cancel another organizer's event.")
     moment = now()
-    query = {"_id": event_id, "organizer_id": actor.pk, "status": {"$in": EDITABLE_STATUSES}}
+    query = {"_id": event_id, "status": {"$in": EDITABLE_STATUSES}}
+    if not as_staff:
+        query["organizer_id"] = actor.pk
     update = {
         "$set": {
             "status": EventStatus.CANCELLED,
@@ -178,7 +185,9 @@ def event_cancel(*, event_id, actor, reason=""):
     }
     doc = events().find_one_and_update(query, update, return_document=ReturnDocument.AFTER)
     if doc is None:
-        current = event_get_owned(event_id=event_id, actor=actor)
+        current = events().find_one({"_id": event_id}) if as_staff else event_get_owned(event_id=event_id, actor=actor)
+        if current is None:
+            raise EventNotFound()
         raise InvalidTransition(f"This event is already {current['status']}.", status=current["status"])
     event_cache_invalidate(event_id)
     bookings_cancel_for_event(event=doc)

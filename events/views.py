@@ -1,3 +1,4 @@
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,6 +15,13 @@ from events.serializers import (
     OwnEventListInput,
 )
 from events.services import event_cancel, event_create, event_publish, event_to_aware, event_update
+
+
+# anyOf, not oneOf: an owner's event is a valid EventOutput too.
+EVENT_FOR_VIEWER = OpenApiResponse(
+    {"anyOf": [{"$ref": f"#/components/schemas/{output.__name__}"} for output in (OwnedEventOutput, EventOutput)]},
+    description="OwnedEventOutput (with sales) for the owner, EventOutput for everyone else.",
+)
 
 
 def owned(doc):
@@ -58,7 +66,12 @@ class EventDetailView(APIView):
     roles = {"GET": ANYONE, "PATCH": ORGANIZERS}
     permission_classes = [RolePermission]
 
-    @api_doc(summary="One event (a draft only for its owner); owners also see sales", responses={200: OwnedEventOutput}, errors=(404,), public=True)
+    @api_doc(
+        summary="One event (a draft only for its owner); owners also see sales",
+        responses={200: EVENT_FOR_VIEWER},
+        errors=(404,),
+        public=True,
+    )
     def get(self, request, event_id):
         doc = event_get_visible(event_id=event_id, user=request.user)
         is_owner = request.user and request.user.is_authenticated and doc["organizer_id"] == request.user.pk
@@ -85,5 +98,6 @@ class EventCancelView(APIView):
 
     @api_doc(summary="Cancel an event and its bookings (owner)", request=EventCancelInput, responses={200: OwnedEventOutput}, errors=(400, 404, 409))
     def post(self, request, event_id):
-        data = valid(EventCancelInput(data=request.data or {}))
+        # No body is {} here; a body that is not an object ([] or 0 or null) is a 400, never a cancel.
+        data = valid(EventCancelInput(data=request.data))
         return Response(owned(event_cancel(event_id=event_id, actor=request.user, reason=data["reason"])))

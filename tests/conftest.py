@@ -7,10 +7,10 @@ import uuid
 import pytest
 from django.core.cache import cache
 from django.db import connection
-from rest_framework.test import APIClient
 
 from accounts.models import Role
 from accounts.services import user_issue_tokens, user_register
+from tests.docs.conformance import SchemaCheckedClient
 from tests.servers import DaphneServer
 
 PASSWORD = "Correct-Horse-42"
@@ -54,7 +54,8 @@ def clean_state(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def api():
-    return APIClient()
+    # Every response is checked against the OpenAPI schema (tests/docs/conformance.py).
+    return SchemaCheckedClient()
 
 
 @pytest.fixture
@@ -74,7 +75,7 @@ def make_user():
 @pytest.fixture
 def client_for():
     def make(user):
-        client = APIClient()
+        client = SchemaCheckedClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {user_issue_tokens(user=user)['access']}")
         client.user = user
         return client

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from eventbooking.mongo import collection
 from events.models import Event
 from tests.events.conftest import event_body, event_doc, iso, sell
 
@@ -241,3 +242,11 @@ def test_patch_rejects_unknown_and_invalid_fields(organizer_client, published_ev
     assert response.status_code == 400, response.content
     assert field in response.json()["error"]["fields"]
     assert event_doc(published_event["id"]) == before
+
+
+@pytest.mark.parametrize("body, field", [({"capacity": 5.0}, "capacity"), ({"capacity": "5"}, "capacity"), ({"capacity": True}, "capacity"), ({"tags": [1, 2]}, "tags")])
+def test_json_types_are_not_coerced(organizer_client, body, field):
+    response = organizer_client.post("/events", {"title": "Typed", "capacity": 5, **body}, format="json")
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+    assert collection("events").count_documents({}) == 0

@@ -6,6 +6,7 @@
 
 import getpass
 import os
+import sys
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
@@ -27,7 +28,8 @@ class Command(BaseCommand):
         return getpass.getpass(prompt) if secret else input(prompt)
 
     def handle(self, *args, no_input=False, **options):
-        interactive = not no_input
+        # No terminal (CI, a pipe): take the environment or fail, never wait on a prompt.
+        interactive = not no_input and sys.stdin.isatty()
         email = normalize_email(self._value("STAFF_EMAIL", "Email: ", interactive))
         name = self._value("STAFF_NAME", "Name: ", interactive) or "Staff"
         password = self._value("STAFF_PASSWORD", "Password: ", interactive, secret=True)

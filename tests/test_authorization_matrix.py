@@ -1,0 +1,249 @@
+"""Who may call what: every route x method x actor, one real HTTP request per cell.
+
+The routes and their methods are read from the URL resolver (each route's APIView
+and the handlers it defines), so a new endpoint or method without a row in MATRIX
+fails `test_every_route_and_method_has_a_row`. /admin/ is left out (Django's admin,
+session login for staff: tests/admin/); the documentation pages /schema/ and
+/docs/ are public rows. Socket.io and /ws/notifications/ are not Django routes:
+tests/realtime/test_refusals.py covers who may connect.
+
+Each cell gets fresh resources (a new draft for each publish, a new booking for
+each cancel), so one actor's success never changes the next actor's answer.
+"""
+
+import json
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.urls import URLResolver, get_resolver
+from rest_framework.test import APIClient
+from rest_framework.views import APIView
+
+from accounts.models import Role, User
+from accounts.services import user_issue_tokens, user_register
+from bookings.services import booking_create
+from eventbooking.timeutil import now
+from events.services import event_create, event_publish
+from tests.conftest import PASSWORD
+from tests.docs.conformance import SchemaCheckedClient
+
+ANON, CUSTOMER, OTHER_CUSTOMER, ORGANIZER, OTHER_ORGANIZER = ACTORS = (
+    "anonymous", "customer", "other customer", "organizer", "other organizer",
+)
+
+# The resource a row acts on is owned by ORGANIZER (events) or CUSTOMER (bookings).
+# method   route                                 resource          anonymous  customer  other cust.  organizer  other org.
+MATRIX = [
+    ("GET",   "/health",                          None,               200,      200,      200,         200,       200),
+    ("GET",   "/schema/",                         None,               200,      200,      200,         200,       200),
+    ("GET",   "/docs/",                           None,               200,      200,      200,         200,       200),
+    ("POST",  "/register",                        None,               201,      201,      201,         201,       201),
+    ("POST",  "/login",                           None,               200,      200,      200,         200,       200),
+    ("POST",  "/token/refresh",                   None,               200,      200,      200,         200,       200),
+    ("GET",   "/me",                              None,               401,      200,      200,         200,       200),
+    ("GET",   "/events",                          None,               200,      200,      200,         200,       200),
+    ("POST",  "/events",                          None,               401,      403,      403,         201,       201),
+    ("GET",   "/events/me",                       None,               401,      403,      403,         200,       200),
+    ("GET",   "/events/<str:event_id>",           "published event",  200,      200,      200,         200,       200),
+    ("GET",   "/events/<str:event_id>",           "draft",            404,      404,      404,         200,       404),
+    ("GET",   "/events/<str:event_id>",           "unknown event",    404,      404,      404,         404,       404),
+    ("PATCH", "/events/<str:event_id>",           "published event",  401,      403,      403,         200,       403),
+    ("PATCH", "/events/<str:event_id>",           "unknown event",    401,      403,      403,         404,       404),
+    ("POST",  "/events/<str:event_id>/publish",   "draft",            401,      403,      403,         200,       403),
+    ("POST",  "/events/<str:event_id>/publish",   "unknown event",    401,      403,      403,         404,       404),
+    ("POST",  "/events/<str:event_id>/cancel",    "published event",  401,      403,      403,         200,       403),
+    ("POST",  "/events/<str:event_id>/cancel",    "unknown event",    401,      403,      403,         404,       404),
+    ("POST",  "/bookings",                        "published event",  401,      201,      201,         403,       403),
+    ("GET",   "/bookings/me",                     None,               401,      200,      200,         403,       403),
+    ("POST",  "/bookings/<str:booking_id>/cancel", "booking",         401,      200,      403,         403,       403),
+    ("POST",  "/bookings/<str:booking_id>/cancel", "unknown booking", 401,      404,      404,         403,       403),
+    ("GET",   "/analytics/me",                    None,               401,      403,      403,         200,       200),
+]
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+# Swagger UI renders HTML only: its errors are plain text, not the JSON error shape.
+HTML_ROUTES = {"/docs/"}
+
+
+# The routes, from the resolver -------------------------------------------------
+
+
+def walk(patterns, prefix):
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if route.startswith("/admin/"):
+            continue
+        if isinstance(pattern, URLResolver):
+            yield from walk(pattern.url_patterns, route)
+        else:
+            yield route, pattern.callback
+
+
+def discovered_routes():
+    """{route: APIView class} for every route outside /admin/."""
+    routes = {}
+    for route, callback in walk(get_resolver().url_patterns, "/"):
+        view = getattr(callback, "cls", None)
+        assert view is not None and issubclass(view, APIView), f"{route} is not an API view: add it to the matrix or exclude it"
+        routes[route] = view
+    return routes
+
+
+def declared_methods(view):
+    """The HTTP methods the view has a handler for (OPTIONS, which every APIView answers, aside)."""
+    return [method for method in METHODS if hasattr(view, method.lower())]
+
+
+# Actors and resources ----------------------------------------------------------
+
+
+def cheap_user(role):
+    """A user with a token and no password (Argon2 is slow, and these never log in)."""
+    user = User(name=role.title(), email=f"{role.lower()}-{uuid.uuid4().hex[:10]}@example.com", role=role)
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
+@pytest.fixture
+def world():
+    users = {
+        CUSTOMER: cheap_user(Role.CUSTOMER),
+        OTHER_CUSTOMER: cheap_user(Role.CUSTOMER),
+        ORGANIZER: cheap_user(Role.ORGANIZER),
+        OTHER_ORGANIZER: cheap_user(Role.ORGANIZER),
+    }
+    return users
+
+
+def client_as(world, actor):
+    # Each answer is also checked against the OpenAPI schema (tests/docs/conformance.py).
+    client = SchemaCheckedClient()
+    if actor != ANON:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {user_issue_tokens(user=world[actor])['access']}")
+    return client
+
+
+def new_event(world, publish):
+    data = {"title": "Jazz Night", "city": "Lyon", "venue": "Le Sucre", "starts_at": now() + timedelta(days=30),
+            "price_cents": 1250, "capacity": 50}
+    event = event_create(organizer=world[ORGANIZER], data=data)
+    if publish:
+        event_publish(event_id=event["_id"], actor=world[ORGANIZER])
+    return event["_id"]
+
+
+def new_booking(world):
+    booking, _, _ = booking_create(customer=world[CUSTOMER], event_id=new_event(world, publish=True), qty=1)
+    return booking["_id"]
+
+
+RESOURCES = {
+    None: lambda world: {},
+    "published event": lambda world: {"event_id": new_event(world, publish=True)},
+    "draft": lambda world: {"event_id": new_event(world, publish=False)},
+    "unknown event": lambda world: {"event_id": "EVT-9999"},
+    "booking": lambda world: {"booking_id": new_booking(world)},
+    "unknown booking": lambda world: {"booking_id": "BK-9999"},
+}
+
+
+def new_account(world, actor, ids):
+    email = f"new-{uuid.uuid4().hex[:10]}@example.com"
+    return {"name": "New", "email": email, "password": PASSWORD, "role": "CUSTOMER"}
+
+
+def own_credentials(world, actor, ids):
+    # Login is public: the caller's token changes nothing. A fresh account keeps the
+    # per-email throttle out of the way.
+    body = new_account(world, actor, ids)
+    user_register(**body)
+    return {"email": body["email"], "password": PASSWORD}
+
+
+def own_refresh_token(world, actor, ids):
+    return {"refresh": user_issue_tokens(user=world[CUSTOMER if actor == ANON else actor])["refresh"]}
+
+
+BODIES = {
+    ("POST", "/register"): new_account,
+    ("POST", "/login"): own_credentials,
+    ("POST", "/token/refresh"): own_refresh_token,
+    ("POST", "/events"): lambda world, actor, ids: {"title": "Gig", "capacity": 10, "price": "5.00"},
+    ("PATCH", "/events/<str:event_id>"): lambda world, actor, ids: {"title": "Renamed"},
+    ("POST", "/events/<str:event_id>/cancel"): lambda world, actor, ids: {"reason": "Rain"},
+    ("POST", "/bookings"): lambda world, actor, ids: {"eventId": ids["event_id"], "qty": 1},
+}
+
+
+def fill(route, ids):
+    for name, value in ids.items():
+        route = route.replace(f"<str:{name}>", value)
+    return route
+
+
+def call(client, method, path, body=None, **headers):
+    if body is None:
+        return client.generic(method, path, **headers)
+    return client.generic(method, path, json.dumps(body), content_type="application/json", **headers)
+
+
+# Tests -------------------------------------------------------------------------
+
+
+def test_every_route_and_method_has_a_row():
+    routes = discovered_routes()
+    served = {(method, route) for route, view in routes.items() for method in declared_methods(view)}
+    tabled = {(method, route) for method, route, *_ in MATRIX}
+    assert served - tabled == set(), "endpoints without a row in MATRIX"
+    assert tabled - served == set(), "rows for endpoints that no longer exist"
+
+
+@pytest.mark.parametrize(
+    "method, route, resource, expected",
+    [(method, route, resource, dict(zip(ACTORS, statuses))) for method, route, resource, *statuses in MATRIX],
+    ids=[f"{method} {route} [{resource or '-'}]" for method, route, resource, *_ in MATRIX],
+)
+def test_who_may_call(world, method, route, resource, expected):
+    answered = {}
+    for actor in ACTORS:
+        ids = RESOURCES[resource](world)
+        body = BODIES.get((method, route), lambda *args: None)(world, actor, ids)
+        response = call(client_as(world, actor), method, fill(route, ids), body)
+        answered[actor] = response.status_code
+        if response.status_code >= 400 and route not in HTML_ROUTES:
+            error = response.json()["error"]
+            assert error["code"] and error["message"], (actor, response.content)
+    assert answered == expected
+
+
+def route_paths(world):
+    ids = {"event_id": new_event(world, publish=True), "booking_id": new_booking(world)}
+    return {route: (view, fill(route, ids)) for route, view in discovered_routes().items()}
+
+
+def test_undeclared_methods_answer_405_in_the_error_shape(world):
+    checked = 0
+    for route, (view, path) in route_paths(world).items():
+        for method in set(METHODS) - set(declared_methods(view)):
+            for actor in (ANON, ORGANIZER):
+                html = route in HTML_ROUTES
+                response = call(client_as(world, actor), method, path, {}, **({} if html else {"HTTP_ACCEPT": "application/json"}))
+                assert response.status_code == 405, (method, route, actor)
+                if html:
+                    assert response.content == b"405 Method Not Allowed"
+                else:
+                    assert response.json()["error"]["code"] == "method_not_allowed"
+                    assert method in response.json()["error"]["message"]
+                checked += 1
+    assert checked > 50  # DELETE /events, PUT /bookings, GET /login, ...
+
+
+@pytest.mark.parametrize("route", sorted({route for _, route, *_ in MATRIX}))
+def test_options_names_exactly_the_declared_methods(world, route):
+    view, path = route_paths(world)[route]
+    response = call(APIClient(), "OPTIONS", path)
+    assert response.status_code == 200
+    allowed = {method.strip() for method in response["Allow"].split(",")}
+    declared = set(declared_methods(view))
+    assert allowed == declared | {"OPTIONS"} | ({"HEAD"} if "GET" in declared else set())
