@@ -14,21 +14,13 @@ import logging
 import os
 import random
 import statistics
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 from types import SimpleNamespace
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eventbooking.settings")
-os.environ.setdefault("MONGODB_NAME", "bench_events")
-os.environ.setdefault("DEBUG", "1")
+from setup_django import setup_django
 
-import django  # noqa: E402
-
-django.setup()
+setup_django("bench_events")
 
 import httpx  # noqa: E402
 from bson import ObjectId  # noqa: E402

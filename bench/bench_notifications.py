@@ -23,17 +23,10 @@ import sys
 import time
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eventbooking.settings")
-os.environ.setdefault("MONGODB_NAME", "bench_notifications")
-os.environ.setdefault("DEBUG", "1")
+from setup_django import setup_django
 
-import django  # noqa: E402
-
-django.setup()
+setup_django("bench_notifications")
 
 import httpx  # noqa: E402
 import socketio  # noqa: E402

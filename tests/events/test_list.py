@@ -2,7 +2,6 @@
 
 import pytest
 
-from tests.events.conftest import event_body
 
 CATALOGUE = {
     "A": dict(title="Jazz Night", city="Lyon", tags=["jazz", "live"], starts_at="2030-05-01T20:00:00Z", price="12.50"),
