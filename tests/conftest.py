@@ -3,6 +3,7 @@ real cache, real daphne processes. See README "Tests"."""
 
 import os
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.cache import cache
@@ -10,6 +11,7 @@ from django.db import connection
 
 from accounts.models import Role
 from accounts.services import user_issue_tokens, user_register
+from eventbooking.mongo import collection
 from tests.docs.conformance import SchemaCheckedClient
 from tests.servers import DaphneServer
 
@@ -139,3 +141,50 @@ def start_server(django_db_setup):
 
 def token_for(user):
     return user_issue_tokens(user=user)["access"]
+
+
+def future(days=30, hours=0):
+    return datetime.now(UTC) + timedelta(days=days, hours=hours)
+
+
+def iso(moment):
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def event_body(**overrides):
+    """A complete event for POST /events; an override of None leaves that field out."""
+    body = {
+        "title": "Jazz Night",
+        "description": "Live quartet",
+        "city": "Lyon",
+        "venue": "Le Sucre",
+        "tags": ["jazz", "live"],
+        "starts_at": iso(future()),
+        "price": "12.50",
+        "capacity": 50,
+    }
+    body.update(overrides)
+    return {key: value for key, value in body.items() if value is not None}
+
+
+def event_doc(event_id):
+    return collection("events").find_one({"_id": event_id})
+
+
+@pytest.fixture
+def create_event(organizer_client):
+    """Create an event through the API (as `client`, default the organizer); publish it if asked.
+    Returns the last answer's JSON: the draft, or the published event."""
+
+    def create(client=None, publish=False, **overrides):
+        client = client or organizer_client
+        response = client.post("/events", event_body(**overrides), format="json")
+        assert response.status_code == 201, response.content
+        event = response.json()
+        if publish:
+            response = client.post(f"/events/{event['id']}/publish")
+            assert response.status_code == 200, response.content
+            event = response.json()
+        return event
+
+    return create

@@ -2,33 +2,24 @@
 and the invariant every event must satisfy at rest."""
 
 import uuid
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from accounts.models import Role, User
 from accounts.services import user_issue_tokens
 from eventbooking.mongo import collection
-
-
-def future_iso(days=30):
-    return (datetime.now(UTC) + timedelta(days=days)).isoformat().replace("+00:00", "Z")
+from tests.conftest import event_doc
 
 
 @pytest.fixture
-def make_event(organizer_client):
-    """POST /events, then POST /events/:id/publish unless publish=False; returns the event id."""
+def make_event(create_event):
+    """A published (unless publish=False) event made through the API; returns its id."""
 
     def make(capacity=10, price="25.00", publish=True, client=None, title="Jazz Night"):
-        client = client or organizer_client
-        body = {"title": title, "city": "Lyon", "venue": "Le Sucre", "starts_at": future_iso(), "price": price, "capacity": capacity}
-        response = client.post("/events", body, format="json")
-        assert response.status_code == 201, response.content
-        event_id = response.json()["id"]
-        if publish:
-            response = client.post(f"/events/{event_id}/publish")
-            assert response.status_code == 200, response.content
-        return event_id
+        event = create_event(
+            client=client, publish=publish, capacity=capacity, price=price, title=title, description=None, tags=None
+        )
+        return event["id"]
 
     return make
 
@@ -42,10 +33,6 @@ def make_customers(count):
         user.save()
         tokens.append(user_issue_tokens(user=user)["access"])
     return tokens
-
-
-def event_doc(event_id):
-    return collection("events").find_one({"_id": event_id})
 
 
 def confirmed(event_id):

@@ -10,7 +10,8 @@ import pytest
 
 from eventbooking.mongo import collection
 from tests.conftest import token_for
-from tests.events.conftest import event_body, event_doc, sell
+from tests.conftest import event_body, event_doc
+from tests.events.conftest import sell
 
 pytestmark = pytest.mark.slow
 TIMEOUT = 60

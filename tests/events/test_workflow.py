@@ -6,7 +6,8 @@ import pytest
 
 from eventbooking.mongo import collection
 from events.models import Event
-from tests.events.conftest import event_body, event_doc, iso, sell
+from tests.conftest import event_body, event_doc, iso
+from tests.events.conftest import sell
 
 
 def test_create_makes_a_draft_owned_by_the_caller(organizer_client, organizer):

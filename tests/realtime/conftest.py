@@ -9,10 +9,6 @@ from tests.conftest import token_for
 from tests.realtime.clients import WAIT, NodeListener, SocketIOListener, WebSocketListener
 
 
-def future_iso(days=30):
-    return (datetime.now(UTC) + timedelta(days=days)).isoformat().replace("+00:00", "Z")
-
-
 def forge_token(user, *, expired=False, key=None):
     """An access token signed with the server's key (or another), optionally expired."""
     moment = datetime.now(UTC)
@@ -22,18 +18,13 @@ def forge_token(user, *, expired=False, key=None):
 
 
 @pytest.fixture
-def publish_event(organizer_client):
-    """POST /events then POST /events/:id/publish, as `client` (default: the organizer)."""
+def publish_event(create_event):
+    """A published event made through the API, as `client` (default: the organizer)."""
 
     def publish(client=None, capacity=100, price="25.00", title="Jazz Night"):
-        client = client or organizer_client
-        body = {"title": title, "city": "Lyon", "venue": "Le Sucre", "starts_at": future_iso(), "price": price, "capacity": capacity}
-        response = client.post("/events", body, format="json")
-        assert response.status_code == 201, response.content
-        event_id = response.json()["id"]
-        response = client.post(f"/events/{event_id}/publish")
-        assert response.status_code == 200, response.content
-        return response.json()
+        return create_event(
+            client=client, publish=True, capacity=capacity, price=price, title=title, description=None, tags=None
+        )
 
     return publish
 
