@@ -58,15 +58,13 @@ from eventbooking.mongo import collection, next_public_id
 from eventbooking.timeutil import aware, now
 from events.cache import event_cache_invalidate
 from events.models import EventStatus
-from events.services import EventNotFound
+from events.services import NO_MARKERS, EventNotFound
 
 log = logging.getLogger(__name__)
 
 CONFIRMED, CANCELLED, VOID = BookingStatus.CONFIRMED.value, BookingStatus.CANCELLED.value, BookingStatus.VOID.value
 PUBLISHED = EventStatus.PUBLISHED.value
 EVENT_CANCELLED = EventStatus.CANCELLED.value
-# Markers can be many while a sale is hot; callers never need them.
-NO_MARKERS = {"pending": 0}
 # How long a request waits for another one holding the same booking or key.
 WAIT_SECONDS = 10
 

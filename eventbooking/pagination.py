@@ -31,10 +31,10 @@ class PageInput(StrictSerializer):
         return super().to_internal_value(data)
 
 
-def paginate(coll, query, *, sort, page, page_size):
+def paginate(coll, query, *, sort, page, page_size, projection=None):
     """`sort` is a PyMongo sort list; it must end with a unique key so pages never overlap."""
     count = coll.count_documents(query)
-    docs = list(coll.find(query).sort(sort).skip((page - 1) * page_size).limit(page_size))
+    docs = list(coll.find(query, projection).sort(sort).skip((page - 1) * page_size).limit(page_size))
     pages = (count + page_size - 1) // page_size
     return {
         "count": count,

@@ -7,7 +7,7 @@ from eventbooking.pagination import paginate
 from events.cache import event_cache_get
 from events.models import EventStatus
 from events.serializers import SORT_FIELDS
-from events.services import EventNotFound, event_to_aware
+from events.services import NO_MARKERS, EventNotFound, event_to_aware
 
 EVENT_ID = re.compile(r"EVT-\d{4,}")
 
@@ -19,7 +19,7 @@ def event_get_visible(*, event_id, user):
     if not EVENT_ID.fullmatch(event_id):
         # Not even a cache lookup for ids that cannot exist.
         raise EventNotFound()
-    doc = event_cache_get(event_id, lambda: collection("events").find_one({"_id": event_id}))
+    doc = event_cache_get(event_id, lambda: collection("events").find_one({"_id": event_id}, NO_MARKERS))
     if doc is None:
         raise EventNotFound()
     if doc["status"] == EventStatus.DRAFT and not (user and user.is_authenticated and doc["organizer_id"] == user.pk):
@@ -51,6 +51,7 @@ def _event_page(query, params):
         sort=[(SORT_FIELDS[name], direction), ("_id", direction)],
         page=params["page"],
         page_size=params["page_size"],
+        projection=NO_MARKERS,
     )
     page["results"] = [event_to_aware(doc) for doc in page["results"]]
     return page

@@ -11,6 +11,9 @@ from events.cache import event_cache_invalidate
 from events.models import EventStatus
 from rest_framework.exceptions import PermissionDenied
 
+# Projection for reads that need no seat markers: a hot sale can hold many, and no
+# answer shows them.
+NO_MARKERS = {"pending": 0}
 EDITABLE_STATUSES = [EventStatus.DRAFT, EventStatus.PUBLISHED]
 REQUIRED_TO_PUBLISH = ["title", "city", "venue", "starts_at"]
 
