@@ -10,12 +10,21 @@ PORT ?= 8000
 # Local runs are debug runs unless told otherwise; production sets DEBUG=0 and SECRET_KEY.
 export DEBUG ?= 1
 
-.PHONY: run createstaff test venv mongo-server redis-server node-deps migrate bench clean
+.PHONY: run createstaff test venv static mongo-server redis-server browser node-deps migrate bench clean
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+# STATIC_ROOT for DEBUG=0, where WhiteNoise serves hashed, compressed copies (DEBUG=1
+# serves the apps' own folders). The files come from the installed packages: collected
+# again when those or the settings change (it takes ~5 s of CPU).
+STATIC_MANIFEST := staticfiles/staticfiles.json
+static: $(STATIC_MANIFEST)
+$(STATIC_MANIFEST): $(VENV)/.installed eventbooking/settings.py
+	$(BIN)/python manage.py collectstatic --noinput -v0
 	touch $@
 
 mongo-server: $(JAR)
@@ -28,7 +37,17 @@ redis-server:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq redis-server >/dev/null; }
 
-run: venv mongo-server
+# Debian's Chromium and its driver for the browser tests (tests/browser): Selenium is
+# pointed at these paths, so nothing is downloaded when the tests run.
+CHROMIUM ?= /usr/bin/chromium
+CHROMEDRIVER ?= /usr/bin/chromedriver
+browser:
+	@test -x $(CHROMIUM) && test -x $(CHROMEDRIVER) || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+run: venv static mongo-server
 	$(BIN)/python devtools/services.py --mongo h2 -- sh -c '\
 	  $(BIN)/python manage.py migrate --noinput && \
 	  exec $(BIN)/daphne -e tcp:port=$(PORT):interface=$${HOST:-127.0.0.1}:backlog=1024 eventbooking.asgi:application'
@@ -46,8 +65,8 @@ node-deps: $(NODE_DEPS)
 $(NODE_DEPS): tests/realtime/js/package-lock.json
 	cd tests/realtime/js && npm ci --no-audit --no-fund --loglevel=error
 
-test: venv mongo-server redis-server node-deps
+test: venv static mongo-server redis-server browser node-deps
 	$(BIN)/python devtools/services.py --mongo memory --redis -- $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) devtools/mongo-server/target .data
+	rm -rf $(VENV) devtools/mongo-server/target .data staticfiles

@@ -1,10 +1,13 @@
 """Staff's view of bookings: read-only, for the reason given in events/admin.py
-(seats and counters change only through bookings.services)."""
+(seats and counters change only through bookings.services). Staff cancel a booking
+with the action, through bookings.services.booking_cancel as the API does: the
+seats return and the organizer is notified."""
 
 from django.contrib import admin
 
 from bookings.models import Booking
-from events.admin import OrganizerFilter, ReadOnlyAdmin, money
+from bookings.services import booking_cancel
+from events.admin import OrganizerFilter, ReadOnlyAdmin, confirmation, money, run_each
 
 
 @admin.register(Booking)
@@ -13,7 +16,7 @@ class BookingAdmin(ReadOnlyAdmin):
         "id", "event", "customer", "qty", "unit_price", "amount", "status", "cancelled_by_event",
         "created_at", "cancelled_at",
     ]
-    list_filter = ["status", "cancelled_by_event", "event__city", ("event__organizer", OrganizerFilter)]
+    list_filter = ["status", "event", "cancelled_by_event", "event__city", ("event__organizer", OrganizerFilter)]
     search_fields = ["=id", "customer__email", "=event__id", "event__title"]
     list_select_related = ["event", "customer"]
     ordering = ["-created_at"]
@@ -22,6 +25,25 @@ class BookingAdmin(ReadOnlyAdmin):
         "created_at", "cancelled_at",
     ]
     readonly_fields = fields
+    actions = ["cancel_bookings"]
 
     unit_price = money("unit_price_cents", "unit price")
     amount = money("amount_cents", "amount")
+
+    def has_cancel_permission(self, request):
+        # Superusers (what createstaff makes) have it; other staff need "Can change booking".
+        return request.user.has_perm("bookings.change_booking")
+
+    @admin.action(description="Cancel selected bookings (seats return, the organizer is told)", permissions=["cancel"])
+    def cancel_bookings(self, request, queryset):
+        bookings = list(queryset.order_by("pk"))
+        if request.POST.get("confirm") != "yes":
+            return confirmation(
+                self, request, action="cancel_bookings", objects=bookings,
+                warning="Cancelling a booking gives its seats back to the event and notifies the event's organizer. "
+                        "It cannot be undone.",
+                lines=[f"{booking.pk}: {booking.qty} ticket(s) for {booking.event}, {booking.customer}, "
+                       f"{booking.get_status_display()}" for booking in bookings],
+            )
+        run_each(self, request, bookings, lambda booking: booking_cancel(booking_id=booking.pk, actor=request.user, as_staff=True),
+                 noun="booking", note="Cancelled by staff.")

@@ -274,15 +274,18 @@ def _key_take(held, booking_id, digest):
 # Cancelling -------------------------------------------------------------------
 
 
-def booking_cancel(*, booking_id, actor):
+def booking_cancel(*, booking_id, actor, as_staff=False):
     """The owner cancels a confirmed booking before its event starts; seats return.
-    Returns (booking, event). Of two racing requests exactly one succeeds."""
+    Returns (booking, event). Of two racing requests exactly one succeeds.
+    The admin passes `as_staff=True`: staff cancel any customer's booking this same way."""
+    if as_staff and not actor.is_staff:
+        raise PermissionDenied("Only staff may cancel another customer's booking.")
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
         booking = bookings().find_one({"_id": booking_id})
         if booking is None or booking["status"] == VOID:
             raise BookingNotFound()
-        if booking["customer_id"] != actor.pk:
+        if booking["customer_id"] != actor.pk and not as_staff:
             raise PermissionDenied("Only the customer who made this booking may cancel it.")
         if booking["status"] != CONFIRMED:
             raise BookingNotCancellable("This booking is already cancelled.", code="booking_already_cancelled")

@@ -65,7 +65,8 @@ class BodySizeLimitMiddleware:
 
 class ApiSecurityHeadersMiddleware:
     """Headers that suit a JSON API. The admin and the docs page render HTML and
-    keep Django's defaults; everything else may not be framed or run scripts."""
+    keep Django's defaults (SECURE_REFERRER_POLICY, for their forms' CSRF Origin
+    check); everything else may not be framed or run scripts, and sends no referrer."""
 
     HTML_PREFIXES = ("/admin/", "/docs/", "/static/")
 
@@ -78,4 +79,5 @@ class ApiSecurityHeadersMiddleware:
         response.setdefault("Cross-Origin-Resource-Policy", "same-site")
         if not request.path.startswith(self.HTML_PREFIXES):
             response.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+            response.setdefault("Referrer-Policy", "no-referrer")
         return response

@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "eventbooking.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "eventbooking.middleware.ApiSecurityHeadersMiddleware",
+    # /static/ (the admin's CSS, Swagger UI) from this process, before sessions and CSRF.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -216,8 +218,16 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# Static files (the admin's, Swagger UI's from drf-spectacular-sidecar) are served by
+# WhiteNoise inside daphne. DEBUG on: straight from the apps' folders, re-read on change.
+# DEBUG off: from STATIC_ROOT, filled by `manage.py collectstatic` (`make run` and
+# `make test` run it), under content-hashed names, gzip/brotli-compressed, cached for a year.
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 LOGGING = {
     "version": 1,
@@ -246,7 +256,16 @@ CORS_ALLOW_HEADERS = ["authorization", "content-type", "idempotency-key", "x-req
 MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 64 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# Browsers send `Origin: null` on a form POST from a page served with
+# `Referrer-Policy: no-referrer`, and Django's CSRF check then refuses the admin's
+# login (403 "Origin checking failed - null"). HTML pages get `same-origin`: our own
+# pages see the full referrer and the real Origin, other sites see none.
+# The JSON API keeps `no-referrer` (eventbooking.middleware.ApiSecurityHeadersMiddleware).
+SECURE_REFERRER_POLICY = "same-origin"
+# The public https origins of the admin behind a TLS proxy that rewrites Host
+# (comma-separated, e.g. https://booking.example.com); the request's own origin
+# always passes Django's CSRF Origin check.
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)

@@ -84,26 +84,49 @@ class EventAdmin(ReadOnlyAdmin):
         each event through event_cancel; those already cancelled are skipped and named."""
         events = list(queryset.order_by("pk"))
         if request.POST.get("confirm") != "yes":
-            return TemplateResponse(request, "admin/events/event/cancel_confirmation.html", {
-                **self.admin_site.each_context(request),
-                "title": "Cancel these events?",
-                "opts": self.opts,
-                "events": events,
-                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-                "reason": STAFF_CANCEL_REASON,
-                "reason_max_length": REASON_MAX_LENGTH,
-            })
+            return confirmation(
+                self, request, action="cancel_events", objects=events,
+                warning="Cancelling an event cancels its confirmed bookings, gives their seats back and notifies "
+                        "its customers. It cannot be undone.",
+                lines=[f"{event.pk} {event.title}: {event.get_status_display()}, {event.tickets_sold} ticket(s) sold, "
+                       f"organizer {event.organizer}" for event in events],
+                reason=STAFF_CANCEL_REASON,
+            )
         reason = request.POST.get("reason", "").strip()[:REASON_MAX_LENGTH] or STAFF_CANCEL_REASON
-        cancelled, skipped = [], []
-        for event in events:
-            try:
-                event_cancel(event_id=event.pk, actor=request.user, reason=reason, as_staff=True)
-            except DomainError as exc:
-                skipped.append(f"{event.pk} ({exc.message})")
-                continue
-            cancelled.append(event.pk)
-            self.log_change(request, event, f"Cancelled: {reason}")
-        if cancelled:
-            self.message_user(request, f"Cancelled {len(cancelled)} event(s): {', '.join(cancelled)}.", messages.SUCCESS)
-        if skipped:
-            self.message_user(request, f"Skipped {len(skipped)} event(s): {'; '.join(skipped)}.", messages.WARNING)
+        run_each(self, request, events, lambda event: event_cancel(event_id=event.pk, actor=request.user, reason=reason, as_staff=True),
+                 noun="event", note=f"Cancelled: {reason}")
+
+
+def confirmation(model_admin, request, *, action, objects, warning, lines, reason=None):
+    """The page a cancel action shows before it changes anything; its form posts the
+    same action again with confirm=yes (and the reason, when one is asked for)."""
+    return TemplateResponse(request, "admin/cancel_confirmation.html", {
+        **model_admin.admin_site.each_context(request),
+        "title": f"Cancel these {model_admin.opts.verbose_name_plural}?",
+        "opts": model_admin.opts,
+        "action": action,
+        "ids": [obj.pk for obj in objects],
+        "warning": warning,
+        "lines": lines,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "reason": reason,
+        "reason_max_length": REASON_MAX_LENGTH,
+    })
+
+
+def run_each(model_admin, request, objects, cancel, *, noun, note):
+    """Run `cancel` (a service call) on each object; log what was done, name what was
+    refused and why (the service's own message), in one message each."""
+    cancelled, skipped = [], []
+    for obj in objects:
+        try:
+            cancel(obj)
+        except DomainError as exc:
+            skipped.append(f"{obj.pk} ({exc.message})")
+            continue
+        cancelled.append(obj.pk)
+        model_admin.log_change(request, obj, note)
+    if cancelled:
+        model_admin.message_user(request, f"Cancelled {len(cancelled)} {noun}(s): {', '.join(cancelled)}.", messages.SUCCESS)
+    if skipped:
+        model_admin.message_user(request, f"Skipped {len(skipped)} {noun}(s): {'; '.join(skipped)}.", messages.WARNING)

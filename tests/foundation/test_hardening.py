@@ -7,8 +7,10 @@ import subprocess
 import sys
 
 import httpx
+import pytest
 
 from accounts.models import User
+from eventbooking.mongo import collection
 from tests.servers import DaphneServer
 
 
@@ -86,3 +88,13 @@ def test_createstaff_makes_a_staff_user_from_the_environment():
     assert staff.is_staff and staff.is_superuser and staff.check_password("Staff-Pass-2030")
     again = subprocess.run([sys.executable, "manage.py", "createstaff", "--no-input"], env=env, capture_output=True, text=True, timeout=120)
     assert again.returncode != 0 and "already exists" in again.stderr
+
+
+@pytest.mark.parametrize("email", ["boss", "boss@", "@example.com", "boss@example", "bo ss@example.com"])
+def test_createstaff_refuses_an_invalid_email(email):
+    from django.db import connection
+
+    env = dict(os.environ, STAFF_EMAIL=email, STAFF_PASSWORD="Staff-Pass-2030", MONGODB_NAME=connection.settings_dict["NAME"])
+    result = subprocess.run([sys.executable, "manage.py", "createstaff", "--no-input"], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0 and "is not a valid email address" in result.stderr
+    assert collection("users").count_documents({}) == 0

@@ -10,6 +10,7 @@ import sys
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Role, User, normalize_email
@@ -35,6 +36,11 @@ class Command(BaseCommand):
         password = self._value("STAFF_PASSWORD", "Password: ", interactive, secret=True)
         if not email or not password:
             raise CommandError("STAFF_EMAIL and STAFF_PASSWORD are required.")
+        try:
+            # The API's register endpoint and the admin's user form validate the same way.
+            validate_email(email)
+        except ValidationError as exc:
+            raise CommandError(f"{email!r} is not a valid email address.") from exc
         if User.objects.filter(email=email).exists():
             raise CommandError(f"A user with email {email} already exists.")
         try:
