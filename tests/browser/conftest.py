@@ -34,6 +34,7 @@ def chromium():
     os.environ["SE_OFFLINE"] = "true"
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000",
                      "--disable-gpu", "--no-first-run", "--disable-extensions", "--lang=en-US"):
         options.add_argument(argument)
@@ -50,6 +51,8 @@ class Page:
         self.driver, self.server = driver, server
         self.prefix = re.sub(r"[^A-Za-z0-9_.-]+", "-", test_name).strip("-")
         self.shots = 0
+        for old in SCREENSHOTS.glob(f"{self.prefix}-[0-9][0-9]-*.png"):
+            old.unlink()  # the folder holds the last run's pictures of each test
 
     def open(self, path):
         self.driver.get(self.server.url + path)
@@ -138,3 +141,18 @@ def staff_page(page, staff):
     page.find("#site-name")
     assert page.path() == "/admin/", page.text()
     return page
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test keeps the page it failed on, and the browser's console."""
+    report = (yield).get_result()
+    page = item.funcargs.get("page") or item.funcargs.get("staff_page")
+    if report.when == "call" and report.failed and isinstance(page, Page):
+        report.sections.append(("screenshot", str(page.shot("FAILED"))))
+        try:
+            console = "\n".join(entry["message"] for entry in page.driver.get_log("browser"))
+        except WebDriverException:
+            console = "(not available)"
+        report.sections.append(("browser console", console))
+        report.sections.append(("page text (end)", page.driver.find_element(By.TAG_NAME, "body").text[-3000:]))
