@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 JAR := devtools/mongo-server/target/local-mongo.jar
-JAR_SOURCES := devtools/mongo-server/pom.xml $(shell find devtools/mongo-server/src -type f 2>/dev/null)
+JAR_SOURCES := devtools/mongo-server/pom.xml $(shell find devtools/mongo-server/src devtools/mongo-server/patches -type f 2>/dev/null)
 PORT ?= 8000
 # Local runs are debug runs unless told otherwise; production sets DEBUG=0 and SECRET_KEY.
 export DEBUG ?= 1
@@ -28,7 +28,11 @@ $(STATIC_MANIFEST): $(VENV)/.installed eventbooking/settings.py
 	touch $@
 
 mongo-server: $(JAR)
+# The build patches mongo-java-server's sources (devtools/mongo-server/patches) with GNU patch.
 $(JAR): $(JAR_SOURCES)
+	@command -v patch >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq patch >/dev/null; }
 	mvn -q -B -f devtools/mongo-server/pom.xml package -DskipTests
 	test -f $@
 

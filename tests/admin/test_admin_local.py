@@ -1,8 +1,6 @@
-"""What of the admin the local MongoDB-compatible server can run (it runs everywhere):
-the login form's refusals, view-only event and booking pages, adding a user, and
-the cancel action through the admin's own action dispatch (`response_action`,
-which the change list calls after counting its rows: counting is what the local
-server cannot do). The change lists themselves: test_admin_real_mongodb.py."""
+"""The admin beyond its change lists: the login form's refusals, view-only event and
+booking pages, adding a user, and the cancel action through the admin's own action
+dispatch (`response_action`). The change lists themselves: test_admin_change_lists.py."""
 
 import re
 
@@ -197,7 +195,6 @@ def test_a_blank_reason_becomes_the_default_one(staff, make_event, api):
     assert api.get(f"/events/{event_id}").json()["cancel_reason"] == "Cancelled by staff."
 
 
-@pytest.mark.real_mongodb  # a non-superuser's permissions are read through a join with a $set stage
 def test_staff_without_the_change_permission_do_not_get_the_action(make_event):
     clerk = staff_without_permissions()
     event_id = make_event()
