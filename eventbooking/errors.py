@@ -99,6 +99,9 @@ def exception_handler(exc, context):
 
     code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
     message = exc.detail if isinstance(exc.detail, str) else str(exc.default_detail)
+    if isinstance(exc.detail, dict) and isinstance(exc.detail.get("code"), str):
+        # simplejwt's shape, {"detail", "code"}: keep its code (user_inactive: a disabled account).
+        code, message = str(exc.detail["code"]), str(exc.detail.get("detail", message))
     extra = {}
     if isinstance(exc, drf.Throttled) and exc.wait is not None:
         extra["retry_after"] = int(exc.wait + 0.999)

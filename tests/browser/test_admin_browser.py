@@ -202,7 +202,7 @@ def test_staff_cancel_a_booking_seats_return_and_the_organizer_hears_it(
         page.shot("cancelled")
 
         notice = listener.wait_for("booking.cancelled")
-        assert (notice["id"], notice["status"], notice["seats_available"]) == (booking_id, "CANCELLED", 10)
+        assert (notice["booking_id"], notice["status"], notice["seats_available"]) == (booking_id, "CANCELLED", 10)
     finally:
         listener.close()
     assert api_get(server, f"/events/{event_id}").json()["seats_available"] == 10
