@@ -6,6 +6,7 @@ are superusers, made by `manage.py createstaff`)."""
 from django.contrib import admin
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import forms as auth_forms
+from django.contrib.auth.models import Group
 
 from accounts.models import User, normalize_email
 
@@ -20,6 +21,15 @@ class UserChangeForm(LowercaseEmail, auth_forms.UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "is_active" in self.fields:
+            # What simplejwt's JWTAuthentication and bookings.realtime check on every request and connection.
+            self.fields["is_active"].help_text = (
+                "Untick to disable the account: it cannot log in, its tokens are refused at their next "
+                "request and its real-time connections are refused."
+            )
 
 
 class UserCreationForm(LowercaseEmail, auth_forms.AdminUserCreationForm):
@@ -46,3 +56,7 @@ class UserAdmin(auth_admin.UserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "name", "role", "usable_password", "password1", "password2"]}),
     ]
+
+
+# Staff accounts are superusers (createstaff); groups are not used.
+admin.site.unregister(Group)

@@ -12,6 +12,7 @@ from django.test import Client, RequestFactory
 from rest_framework.exceptions import PermissionDenied
 
 from accounts.models import Role, User
+from bookings.services import booking_cancel
 from eventbooking.mongo import collection
 from events.models import Event
 from events.services import event_cancel
@@ -203,11 +204,19 @@ def test_staff_without_the_change_permission_do_not_get_the_action(make_event):
     assert collection("events").find_one({"_id": event_id})["status"] == "PUBLISHED"
 
 
-def test_only_staff_may_cancel_as_staff(make_event, other_organizer):
+def test_only_staff_may_cancel_as_staff(make_event, other_organizer, customer_client, make_user):
     event_id = make_event()
+    booking_id = book(customer_client, event_id, 2).json()["id"]
     with pytest.raises(PermissionDenied):
         event_cancel(event_id=event_id, actor=other_organizer, as_staff=True)
+    for someone_else in (other_organizer, make_user()):
+        with pytest.raises(PermissionDenied):
+            booking_cancel(booking_id=booking_id, actor=someone_else, as_staff=True)
+        with pytest.raises(PermissionDenied):
+            booking_cancel(booking_id=booking_id, actor=someone_else)
     assert collection("events").find_one({"_id": event_id})["status"] == "PUBLISHED"
+    assert collection("bookings").find_one({"_id": booking_id})["status"] == "CONFIRMED"
+    assert_invariant(event_id)
 
 
 def test_staff_powers_stay_in_the_admin_the_api_still_wants_the_owner(staff, client_for, make_event):
