@@ -1,10 +1,10 @@
-"""Staff's view of bookings: read-only, for the reason given in events/admin.py
+"""Staff's view of bookings: read-only, for the reason given in eventbooking/admin_helpers.py
 (seats and counters change only through bookings.services)."""
 
 from django.contrib import admin
 
 from bookings.models import Booking
-from events.admin import OrganizerFilter, ReadOnlyAdmin, money
+from eventbooking.admin_helpers import OrganizerFilter, ReadOnlyAdmin, money
 
 
 @admin.register(Booking)

@@ -3,50 +3,20 @@
 Events are read-only here: a form save writes every field of the row it loaded,
 so it would overwrite seat counters that bookings changed in the meantime. Staff
 change events only through the services, as the API does: the cancel action
-runs events.services.event_cancel (bookings cancelled with the event, cache
-invalidated, customers notified)."""
+runs eventbooking.cancel_event.event_cancel_with_bookings (bookings cancelled
+with the event, cache invalidated, customers notified)."""
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 
-from accounts.models import Role
+from eventbooking.admin_helpers import OrganizerFilter, ReadOnlyAdmin, money
+from eventbooking.cancel_event import event_cancel_with_bookings
 from eventbooking.errors import DomainError
-from eventbooking.money import from_cents
 from events.models import Event
-from events.services import event_cancel
 
 STAFF_CANCEL_REASON = "Cancelled by staff."
 REASON_MAX_LENGTH = Event._meta.get_field("cancel_reason").max_length
-
-
-class OrganizerFilter(admin.RelatedFieldListFilter):
-    """Organizers only: customers never own events."""
-
-    def field_choices(self, field, request, model_admin):
-        ordering = self.field_admin_ordering(field, request, model_admin)
-        return field.get_choices(include_blank=False, ordering=ordering, limit_choices_to={"role": Role.ORGANIZER})
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Viewing and actions only (see the module docstring)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-def money(cents_field, description):
-    @admin.display(description=description, ordering=cents_field)
-    def show(model_admin, obj):
-        return from_cents(getattr(obj, cents_field))
-
-    return show
 
 
 @admin.register(Event)
@@ -81,7 +51,7 @@ class EventAdmin(ReadOnlyAdmin):
     @admin.action(description="Cancel selected events (and their bookings)", permissions=["cancel"])
     def cancel_events(self, request, queryset):
         """First a confirmation page (cancelling cannot be undone and tells customers), then
-        each event through event_cancel; those already cancelled are skipped and named."""
+        each event through event_cancel_with_bookings; those already cancelled are skipped and named."""
         events = list(queryset.order_by("pk"))
         if request.POST.get("confirm") != "yes":
             return TemplateResponse(request, "admin/events/event/cancel_confirmation.html", {
@@ -97,7 +67,7 @@ class EventAdmin(ReadOnlyAdmin):
         cancelled, skipped = [], []
         for event in events:
             try:
-                event_cancel(event_id=event.pk, actor=request.user, reason=reason, as_staff=True)
+                event_cancel_with_bookings(event_id=event.pk, actor=request.user, reason=reason, as_staff=True)
             except DomainError as exc:
                 skipped.append(f"{event.pk} ({exc.message})")
                 continue

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import event_body, event_doc
+from tests.helpers import event_body, event_doc
 
 
 @pytest.fixture

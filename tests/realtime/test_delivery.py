@@ -5,7 +5,7 @@ hears what."""
 import pytest
 
 from eventbooking.mongo import collection
-from tests.realtime.conftest import book, post_as
+from tests.helpers import book_through, post_as
 
 
 def cancel_booking(server, user, booking_id):
@@ -39,7 +39,7 @@ def test_python_socketio_client_hears_booking_created(server, organizer, custome
     listener = listeners.socketio(server, organizer)
     event = publish_event(capacity=100)
 
-    booking = book(server, customer, event["id"], qty=2)
+    booking = book_through(server, customer, event["id"], qty=2)
 
     notice = listener.wait_for("booking.created")
     assert notice == expected_created(booking, event, seats_available=98)
@@ -54,7 +54,7 @@ def test_javascript_socketio_client_hears_booking_created(server, organizer, cus
     assert node.wait_for("connect")["transport"] in transports
     event = publish_event(capacity=10)
 
-    booking = book(server, customer, event["id"], qty=3)
+    booking = book_through(server, customer, event["id"], qty=3)
 
     assert node.wait_for("booking.created") == expected_created(booking, event, seats_available=7)
 
@@ -65,7 +65,7 @@ def test_websocket_client_hears_booking_created(server, organizer, customer, pub
     websocket.ready()
     event = publish_event(capacity=10)
 
-    booking = book(server, customer, event["id"], qty=1)
+    booking = book_through(server, customer, event["id"], qty=1)
 
     assert websocket.wait_for("booking.created") == expected_created(booking, event, seats_available=9)
 
@@ -75,7 +75,7 @@ def test_organizer_hears_booking_cancelled_with_the_seats_back(server, organizer
     websocket = listeners.websocket(server, organizer)
     websocket.ready()
     event = publish_event(capacity=10)
-    booking = book(server, customer, event["id"], qty=4)
+    booking = book_through(server, customer, event["id"], qty=4)
 
     cancelled = cancel_booking(server, customer, booking["id"])
 
@@ -100,8 +100,8 @@ def test_customers_holding_bookings_hear_event_cancelled(
     event = publish_event(capacity=10)
     other = publish_event(capacity=10, title="Other night")
     for user in holders:
-        book(server, user, event["id"], qty=2)
-    book(server, bystander, other["id"], qty=1)
+        book_through(server, user, event["id"], qty=2)
+    book_through(server, bystander, other["id"], qty=1)
 
     cancelled = cancel_event(server, organizer, event["id"])
     cancel_event(server, organizer, other["id"])
@@ -133,10 +133,10 @@ def test_nobody_hears_another_users_notifications(
         websocket.ready()
     mine = publish_event(capacity=10)
     theirs = publish_event(client=client_for(other_organizer), capacity=10, title="Their night")
-    first, second = book(server, customer, mine["id"]), book(server, customer, theirs["id"])
+    first, second = book_through(server, customer, mine["id"]), book_through(server, customer, theirs["id"])
     # What each listener hears last was sent after both bookings: had a booking
     # reached the wrong listener, it would have arrived before that.
-    third, fourth = book(server, customer, mine["id"]), book(server, customer, theirs["id"])
+    third, fourth = book_through(server, customer, mine["id"]), book_through(server, customer, theirs["id"])
     cancel_event(server, organizer, mine["id"])
 
     for user, own, last in ((organizer, first, third), (other_organizer, second, fourth)):
