@@ -5,18 +5,6 @@ from tests.realtime.clients import NodeListener, SocketIOListener, WebSocketList
 
 
 @pytest.fixture
-def publish_event(create_event):
-    """A published event made through the API, as `client` (default: the organizer)."""
-
-    def publish(client=None, capacity=100, price="25.00", title="Jazz Night"):
-        return create_event(
-            client=client, publish=True, capacity=capacity, price=price, title=title, description=None, tags=None
-        )
-
-    return publish
-
-
-@pytest.fixture
 def listeners():
     """Open clients; closes them all at the end of the test."""
     opened = []

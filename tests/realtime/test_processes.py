@@ -15,14 +15,14 @@ from tests.realtime.clients import WAIT, WebSocketListener
 
 
 def test_booking_through_one_process_reaches_an_organizer_on_another(
-    start_server, organizer, customer, publish_event, listeners
+    start_server, organizer, customer, create_event, listeners
 ):
     first, second = start_server(), start_server()
     on_second = [listeners.socketio(second, organizer), listeners.websocket(second, organizer), listeners.node(second, organizer)]
     on_second[1].ready()
     on_second[2].wait_for("connect")
     on_first = listeners.socketio(first, organizer)
-    event = publish_event(capacity=10)
+    event = create_event(publish=True, price="25.00", capacity=10)
 
     through_first = book_through(first, customer, event["id"], qty=2)
     through_second = book_through(second, customer, event["id"], qty=1)
@@ -35,12 +35,12 @@ def test_booking_through_one_process_reaches_an_organizer_on_another(
         assert client.events().count("booking.created") == 2
 
 
-def test_single_process_without_redis_delivers_in_memory(start_server, organizer, customer, publish_event, listeners):
+def test_single_process_without_redis_delivers_in_memory(start_server, organizer, customer, create_event, listeners):
     alone = start_server(redis=False)
     assert httpx.get(f"{alone.url}/health", timeout=WAIT).json()["redis"] == "not configured"
     clients = [listeners.socketio(alone, organizer), listeners.websocket(alone, organizer)]
     clients[1].ready()
-    event = publish_event(capacity=10)
+    event = create_event(publish=True, price="25.00", capacity=10)
 
     booking = book_through(alone, customer, event["id"], qty=2)
 
@@ -92,14 +92,14 @@ def closed_port():
 
 @pytest.mark.parametrize("broken", ["closed_port", "silent_port"])
 def test_booking_answers_when_notifications_cannot_be_delivered(
-    request, broken, start_server, organizer, customer, publish_event, listeners
+    request, broken, start_server, organizer, customer, create_event, listeners
 ):
     """Fan-out pointed at a dead Redis (closed port) or one that never answers: the
     booking still answers 201 and stands; the failure is logged by the server."""
     port = request.getfixturevalue(broken)
     server = start_server(extra_env={"REALTIME_REDIS_URL": f"redis://127.0.0.1:{port}/0"})
     listener = listeners.socketio(server, organizer)
-    event = publish_event(capacity=10)
+    event = create_event(publish=True, price="25.00", capacity=10)
 
     failure = re.compile(rf"notification booking\.created to user {organizer.pk} failed")
 
