@@ -4,9 +4,10 @@ The invariant, for every event at rest:
     capacity == seats_available + sum(qty of its CONFIRMED bookings),
 and tickets_sold / revenue_cents are the sums of qty / amount_cents over them.
 
-Seats only move in one conditional update of the event document, which also
-pushes or pulls a marker {booking, qty, amount_cents, at} in its `pending` list.
-A marker says "seats are in flight for this booking id" (markers.py).
+Seats only move in one conditional update of the event document (written through
+events/store.py, which keeps the event cache right), which also pushes or pulls a
+marker {booking, qty, amount_cents, at} in its `pending` list. A marker says
+"seats are in flight for this booking id" (markers.py).
 
 Booking (reserve.py, booking_create)
  1. Reserve: seats down, sold and revenue up, marker pushed, in one update whose
@@ -38,10 +39,10 @@ so the second one changes nothing.
 
 Cancelled events (cascade.py): eventbooking.cancel_event.event_cancel_with_bookings
 is the one way to cancel an event (the API and the admin call it): the event's
-transition (events.services.event_cancel), then bookings_cancel_for_event. No marker can be added to a
-cancelled event, so the cascade flips every CONFIRMED booking, settles the markers
-left, and then sets the counters to "nothing sold" in one update that requires
-`pending == []`. A booking that lands on an event cancelled meanwhile runs the
+transition (events.services.event_cancel), then bookings_cancel_for_event. No
+marker can be added to a cancelled event, so the cascade flips every CONFIRMED
+booking, settles the markers left, and then sets the counters to "nothing sold"
+in one update that requires `pending == []`. A booking that lands on an event cancelled meanwhile runs the
 cascade again; the reconciler finishes any cascade that stopped.
 """
 
