@@ -162,7 +162,7 @@ EVENT_CACHE_ENABLED = env_bool("EVENT_CACHE_ENABLED", True)
 MAX_TICKETS_PER_BOOKING = env_int("MAX_TICKETS_PER_BOOKING", 10)
 # The reconciler settles a pending seat marker once it is this old;
 # `manage.py reconcile_bookings --every` (started by `make run` beside daphne) runs
-# it every RECONCILE_INTERVAL_SECONDS.
+# it every RECONCILE_INTERVAL_SECONDS (0: it does not run).
 RECONCILE_AFTER_SECONDS = env_int("RECONCILE_AFTER_SECONDS", 15)
 RECONCILE_INTERVAL_SECONDS = env_int("RECONCILE_INTERVAL_SECONDS", 10)
 IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)

@@ -34,8 +34,9 @@ class Command(BaseCommand):
             self.stdout.write(f"reconcile_bookings: {self.summary(bookings_reconcile(older_than_seconds=older_than))}")
             return
         if every <= 0:
-            self.stderr.write("reconcile_bookings: --every needs a positive number of seconds")
-            raise SystemExit(2)
+            # RECONCILE_INTERVAL_SECONDS=0 turns the periodic reconciler off.
+            self.stdout.write("reconcile_bookings: not repeating (--every 0)")
+            return
         self.stdout.write(f"reconcile_bookings: every {every}s, markers older than {older_than}s")
         self.stdout.flush()
         try:
