@@ -51,8 +51,11 @@ browser:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
+# The reconciler runs beside daphne as its own process (manage.py reconcile_bookings --every),
+# every RECONCILE_INTERVAL_SECONDS; it stops with daphne.
 run: venv static mongo-server
-	$(BIN)/python devtools/services.py --mongo h2 -- sh -c '\
+	$(BIN)/python devtools/services.py --mongo h2 \
+	  --beside "$(BIN)/python manage.py reconcile_bookings --every" -- sh -c '\
 	  $(BIN)/python manage.py migrate --noinput && \
 	  exec $(BIN)/daphne -e tcp:port=$(PORT):interface=$${HOST:-127.0.0.1}:backlog=1024 eventbooking.asgi:application'
 

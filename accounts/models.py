@@ -49,11 +49,3 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.email
-
-    @property
-    def is_organizer(self):
-        return self.role == Role.ORGANIZER
-
-    @property
-    def is_customer(self):
-        return self.role == Role.CUSTOMER

@@ -2,14 +2,14 @@
 bookings only, so cancelled ones (by the customer or with their event) never count."""
 
 from bookings.models import BookingStatus
-from eventbooking.mongo import collection
+from eventbooking.mongo import bookings, events
 from events.models import EventStatus
 
 
 def organizer_analytics(*, organizer):
     by_status = {status: 0 for status in EventStatus.values}
     event_ids = []
-    for row in collection("events").aggregate(
+    for row in events().aggregate(
         [
             {"$match": {"organizer_id": organizer.pk}},
             {"$group": {"_id": "$status", "count": {"$sum": 1}, "ids": {"$push": "$_id"}}},
@@ -20,7 +20,7 @@ def organizer_analytics(*, organizer):
 
     sales = {"tickets_sold": 0, "revenue_cents": 0, "top_event": None}
     if event_ids:
-        [facets] = collection("bookings").aggregate(
+        [facets] = bookings().aggregate(
             [
                 {"$match": {"status": BookingStatus.CONFIRMED.value, "event_id": {"$in": event_ids}}},
                 {

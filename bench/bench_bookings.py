@@ -40,7 +40,7 @@ from pymongo import ReturnDocument  # noqa: E402
 from eventbooking.mongo import collection  # noqa: E402
 from eventbooking.timeutil import now  # noqa: E402
 from events.services import event_create, event_publish  # noqa: E402
-from tests.bookings.conftest import make_customers  # noqa: E402
+from tests.helpers import make_customers  # noqa: E402
 from tests.servers import DaphneServer  # noqa: E402
 
 COLLECTIONS = ["events", "bookings", "counters", "idempotency_keys"]

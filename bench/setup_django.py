@@ -10,7 +10,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def setup_django(database):
     sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eventbooking.settings")
+    # The test settings: the project's, with a fast password hasher for seeding users (nothing measured logs in).
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
     os.environ.setdefault("MONGODB_NAME", database)
     os.environ.setdefault("DEBUG", "1")
     import django

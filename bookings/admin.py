@@ -1,4 +1,4 @@
-"""Staff's view of bookings: read-only, for the reason given in events/admin.py
+"""Staff's view of bookings: read-only, for the reason given in eventbooking/admin_helpers.py
 (seats and counters change only through bookings.services). Staff cancel a booking
 with the action, through bookings.services.booking_cancel as the API does: the
 seats return and the organizer is notified."""
@@ -7,7 +7,7 @@ from django.contrib import admin
 
 from bookings.models import Booking
 from bookings.services import booking_cancel
-from events.admin import OrganizerFilter, ReadOnlyAdmin, confirmation, money, run_each
+from eventbooking.admin_helpers import OrganizerFilter, ReadOnlyAdmin, confirmation, money, run_each
 
 
 @admin.register(Booking)

@@ -1,6 +1,6 @@
 """Test-only fault injection for the booking protocol.
 
-`BOOKING_FAULT_INJECTION` names points of bookings.services, comma-separated:
+`BOOKING_FAULT_INJECTION` names points of the booking protocol (bookings/services/), comma-separated:
 `after_reserve` raises there, `crash:after_reserve` ends the process on the spot
 (os._exit, no cleanup, like a power cut); a suffix `@N` fires on the Nth pass
 only (`crash:after_insert@5`), so requests before it complete. Points: after_reserve, after_insert,

@@ -2,6 +2,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from bookings.models import BookingStatus
+from eventbooking.ids import EVENT_ID, MAX_LENGTH
 from eventbooking.money import MoneyField
 from eventbooking.pagination import PageInput
 from eventbooking.serializers import StrictSerializer, WholeNumberField
@@ -13,7 +14,7 @@ class BookingInput(StrictSerializer):
     """`eventId` is the one spelling the API documents; `event_id` is an unknown field (400)."""
 
     eventId = serializers.RegexField(
-        r"^EVT-\d{4,12}$", max_length=20, error_messages={"invalid": "An event id looks like EVT-0001."}
+        rf"^{EVENT_ID.pattern}$", max_length=MAX_LENGTH, error_messages={"invalid": "An event id looks like EVT-0001."}
     )
     qty = WholeNumberField(min_value=1)
 

@@ -4,6 +4,6 @@ from bookings import views
 
 urlpatterns = [
     path("bookings", views.BookingCreateView.as_view(), name="booking-create"),
-    path("bookings/me", views.MyBookingsView.as_view(), name="booking-mine"),
+    path("bookings/me", views.BookingListMineView.as_view(), name="booking-mine"),
     path("bookings/<str:booking_id>/cancel", views.BookingCancelView.as_view(), name="booking-cancel"),
 ]

@@ -5,7 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import CUSTOMERS, RolePermission
-from bookings.selectors import booking_list_for_customer
+from bookings.selectors import booking_list_mine
 from bookings.serializers import (
     IDEMPOTENCY_HEADER,
     BookingInput,
@@ -72,7 +72,7 @@ class BookingCreateView(APIView):
         return Response(booking_output(booking, event), headers={REPLAYED_HEADER: "true"})
 
 
-class MyBookingsView(APIView):
+class BookingListMineView(APIView):
     roles = {"GET": CUSTOMERS}
     permission_classes = [RolePermission]
 
@@ -86,7 +86,7 @@ class MyBookingsView(APIView):
     def get(self, request):
         query = BookingListInput(data=request.query_params)
         query.is_valid(raise_exception=True)
-        result = booking_list_for_customer(customer=request.user, **query.validated_data)
+        result = booking_list_mine(customer=request.user, **query.validated_data)
         result["results"] = [booking_output(booking, event) for booking, event in result["results"]]
         return Response(result)
 

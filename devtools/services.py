@@ -1,18 +1,21 @@
 """Run a command with the local services it needs, then stop them.
 
-    python devtools/services.py [--mongo memory|h2] [--data DIR] [--redis] -- CMD ...
+    python devtools/services.py [--mongo memory|h2] [--data DIR] [--redis] [--beside CMD]... -- CMD ...
 
 MongoDB: when MONGODB_URI is unset, starts the local MongoDB-compatible server
 (devtools/mongo-server, built by `make mongo-server`) on a free port and exports
 MONGODB_URI. Redis: with --redis and REDIS_URL unset, starts Debian's
-redis-server on a free port and exports REDIS_URL. The services die with this
-process (stdin EOF for the Java server, PR_SET_PDEATHSIG for both), so neither
-Ctrl-C nor a killed parent leaves orphans.
+redis-server on a free port and exports REDIS_URL. --beside starts another
+long-running command with the same environment for as long as CMD runs (`make run`:
+the reconciler beside daphne). All of them die with this process (stdin EOF for the
+Java server, PR_SET_PDEATHSIG for each), so neither Ctrl-C nor a killed parent
+leaves orphans.
 """
 
 import argparse
 import ctypes
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -99,6 +102,7 @@ def main(argv):
     parser.add_argument("--mongo", choices=["memory", "h2"], default="memory")
     parser.add_argument("--data", default=str(ROOT / ".data"))
     parser.add_argument("--redis", action="store_true")
+    parser.add_argument("--beside", action="append", default=[], metavar="CMD", help="a shell-quoted command run beside CMD")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -118,6 +122,8 @@ def main(argv):
             proc, env["REDIS_URL"] = start_redis()
             services.append(proc)
             print(f"local redis-server at {env['REDIS_URL']}", flush=True)
+        for beside in args.beside:
+            services.append(subprocess.Popen(shlex.split(beside), env=env, preexec_fn=die_with_parent))
         child = subprocess.Popen(command, env=env)
         # Ctrl-C reaches the child through the terminal's process group; wait for it.
         signal.signal(signal.SIGINT, lambda *_: None)

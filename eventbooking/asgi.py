@@ -1,7 +1,7 @@
 """The application daphne serves, outermost first:
 
-    /socket.io/          python-socketio (bookings.realtime.socketio_server)
-    websocket /ws/notifications/   Channels consumer (bookings.consumers)
+    /socket.io/          python-socketio (notifications.realtime.socketio_server)
+    websocket /ws/notifications/   Channels consumer (notifications.consumers)
     http (everything else)         Django
 """
 
@@ -18,8 +18,8 @@ import socketio  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
-from bookings.consumers import NotificationConsumer  # noqa: E402
-from bookings.realtime import dispatcher, socketio_server  # noqa: E402
+from notifications.consumers import NotificationConsumer  # noqa: E402
+from notifications.realtime import dispatcher, socketio_server  # noqa: E402
 
 sio = socketio_server()
 channels_application = ProtocolTypeRouter(

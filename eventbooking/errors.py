@@ -35,6 +35,14 @@ class DomainError(Exception):
         super().__init__(self.message)
 
 
+class Forbidden(DomainError):
+    """The caller may not do this to this object (their role may do it to their own)."""
+
+    status_code = 403
+    code = "permission_denied"
+    message = "You may not do this."
+
+
 class NotFound(DomainError):
     status_code = 404
     code = "not_found"

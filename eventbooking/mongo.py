@@ -1,17 +1,36 @@
-"""Direct PyMongo access for the hot paths (bookings, listings, analytics).
+"""The one way to the raw MongoDB collections (bookings, listings, analytics).
 
 Collections come from Django's connection so that tests, which switch Django to
-a test database, hit the same database as the ORM. Only operations the local
-MongoDB-compatible server supports are used here (see DESIGN.md).
+a test database, hit the same database as the ORM. They read datetimes back
+timezone-aware (UTC), as they were written. Only operations the local
+MongoDB-compatible server supports are used on them (see DESIGN.md).
 """
 
+from datetime import UTC
+
+from bson.codec_options import CodecOptions
 from django.db import connection
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+CODEC_OPTIONS = CodecOptions(tz_aware=True, tzinfo=UTC)
+
 
 def collection(name):
-    return connection.database[name]
+    return connection.database.get_collection(name, codec_options=CODEC_OPTIONS)
+
+
+def events():
+    """Read freely; write only through events.store, which keeps the cache right."""
+    return collection("events")
+
+
+def bookings():
+    return collection("bookings")
+
+
+def idempotency_keys():
+    return collection("idempotency_keys")
 
 
 def next_sequence(name):
@@ -34,8 +53,3 @@ def next_sequence(name):
             counters.update_one({"_id": name}, {"$setOnInsert": {"value": 0}}, upsert=True)
         except DuplicateKeyError:
             pass
-
-
-def next_public_id(prefix):
-    """`EVT-0001`, `BK-0042`, ... : four digits at least, never repeated."""
-    return f"{prefix}-{next_sequence(prefix):04d}"

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "accounts",
     "events",
     "bookings",
+    "notifications",
     "analytics",
 ]
 
@@ -159,10 +160,11 @@ EVENT_CACHE_SECONDS = env_int("EVENT_CACHE_SECONDS", 300)
 # Off only to measure what the cache buys (bench/bench_events.py); writers invalidate either way.
 EVENT_CACHE_ENABLED = env_bool("EVENT_CACHE_ENABLED", True)
 
-# Bookings (bookings/services.py).
+# Bookings (bookings/services/).
 MAX_TICKETS_PER_BOOKING = env_int("MAX_TICKETS_PER_BOOKING", 10)
-# The reconciler settles a pending seat marker once it is this old; the server
-# runs it every RECONCILE_INTERVAL_SECONDS (0: only `manage.py reconcile_bookings`).
+# The reconciler settles a pending seat marker once it is this old;
+# `manage.py reconcile_bookings --every` (started by `make run` beside daphne) runs
+# it every RECONCILE_INTERVAL_SECONDS (0: it does not run).
 RECONCILE_AFTER_SECONDS = env_int("RECONCILE_AFTER_SECONDS", 15)
 RECONCILE_INTERVAL_SECONDS = env_int("RECONCILE_INTERVAL_SECONDS", 10)
 IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)
@@ -198,7 +200,8 @@ REST_FRAMEWORK = {
         "login_email": env_str("LOGIN_RATE_PER_EMAIL", "5/min"),
         "login_address": env_str("LOGIN_RATE_PER_ADDRESS", "30/min"),
     },
-    # One hop (the load balancer) in front of daphne is trusted for the client address.
+    # How many proxies in front of daphne are trusted for the client address (X-Forwarded-For);
+    # by default none: the address is the connection's peer. Behind one load balancer, set 1.
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),
 }
 

@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from accounts.views import LoginView, MeView, RefreshView, RegisterView
 from eventbooking.views import DocsView, HealthView
 
 urlpatterns = [
@@ -10,10 +9,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", DocsView.as_view(url_name="schema"), name="docs"),
     path("health", HealthView.as_view(), name="health"),
-    path("register", RegisterView.as_view(), name="register"),
-    path("login", LoginView.as_view(), name="login"),
-    path("token/refresh", RefreshView.as_view(), name="token-refresh"),
-    path("me", MeView.as_view(), name="me"),
+    path("", include("accounts.urls")),
     path("", include("events.urls")),
     path("", include("bookings.urls")),
     path("", include("analytics.urls")),

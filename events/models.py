@@ -1,4 +1,4 @@
-"""The event collection. Written through PyMongo in events.services / bookings.services;
+"""The event collection. Written through PyMongo, only by events.store;
 this model is the one declaration of its fields and indexes (migrations, admin)."""
 
 from django.conf import settings
@@ -14,7 +14,7 @@ class EventStatus(models.TextChoices):
 
 
 class PendingSeats(EmbeddedModel):
-    """Seats taken by a booking whose document may not exist yet (see bookings.services)."""
+    """Seats taken by a booking whose document may not exist yet (see bookings/services/markers.py)."""
 
     booking = models.CharField(max_length=20)
     qty = models.PositiveIntegerField()

@@ -1,30 +1,34 @@
+"""Event reads for the API: one event, the public list, an organizer's own list."""
+
 import re
 
 from pymongo import ASCENDING, DESCENDING
 
-from eventbooking.mongo import collection
+from eventbooking.ids import is_event_id
+from eventbooking.mongo import events
 from eventbooking.pagination import paginate
 from events.cache import event_cache_get
 from events.models import EventStatus
-from events.serializers import SORT_FIELDS
-from events.services import NO_MARKERS, EventNotFound, event_to_aware
+from events.services import EventNotFound
+from events.store import NO_MARKERS
 
-EVENT_ID = re.compile(r"EVT-\d{4,}")
+# API name -> stored field; each stored one has an index with status (events/models.py).
+SORT_FIELDS = {"starts_at": "starts_at", "price": "price_cents", "title": "title_key", "created_at": "created_at"}
 
 
 def event_get_visible(*, event_id, user):
     """A published or cancelled event for anyone; a draft only for its owner.
 
     Everyone else gets 404 for a draft, so drafts do not leak."""
-    if not EVENT_ID.fullmatch(event_id):
+    if not is_event_id(event_id):
         # Not even a cache lookup for ids that cannot exist.
         raise EventNotFound()
-    doc = event_cache_get(event_id, lambda: collection("events").find_one({"_id": event_id}, NO_MARKERS))
+    doc = event_cache_get(event_id, lambda: events().find_one({"_id": event_id}, NO_MARKERS))
     if doc is None:
         raise EventNotFound()
     if doc["status"] == EventStatus.DRAFT and not (user and user.is_authenticated and doc["organizer_id"] == user.pk):
         raise EventNotFound()
-    return event_to_aware(dict(doc))
+    return doc
 
 
 def _event_filter(params):
@@ -45,16 +49,14 @@ def _event_page(query, params):
     name = params["sort"].lstrip("-")
     direction = DESCENDING if params["sort"].startswith("-") else ASCENDING
     # _id in the same direction: unique, so pages never overlap, and one index serves both.
-    page = paginate(
-        collection("events"),
+    return paginate(
+        events(),
         query,
         sort=[(SORT_FIELDS[name], direction), ("_id", direction)],
         page=params["page"],
         page_size=params["page_size"],
         projection=NO_MARKERS,
     )
-    page["results"] = [event_to_aware(doc) for doc in page["results"]]
-    return page
 
 
 def event_list_public(*, params):
@@ -62,7 +64,7 @@ def event_list_public(*, params):
     return _event_page({"status": EventStatus.PUBLISHED, **_event_filter(params)}, params)
 
 
-def event_list_owned(*, organizer, params):
+def event_list_mine(*, organizer, params):
     """The organizer's own events in every status (or `status`), one page."""
     query = {"organizer_id": organizer.pk, **_event_filter(params)}
     if "status" in params:

@@ -8,14 +8,17 @@ from rest_framework import serializers
 from eventbooking.money import MoneyField, to_cents
 from eventbooking.pagination import PageInput
 from eventbooking.serializers import StrictSerializer, WholeNumberField
-from events.models import EventStatus
+from events.models import Event, EventStatus
+from events.selectors import SORT_FIELDS
 
 TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 TAG_MESSAGE = "Tags are 1-32 letters, digits or dashes."
 MAX_TAGS = 20
-# API name -> stored field; each stored one has an index with status (events/models.py).
-SORT_FIELDS = {"starts_at": "starts_at", "price": "price_cents", "title": "title_key", "created_at": "created_at"}
 SORT_CHOICES = [prefix + name for name in SORT_FIELDS for prefix in ("", "-")]
+
+
+def max_length(field):
+    return Event._meta.get_field(field).max_length
 
 
 def tag_clean(value):
@@ -49,11 +52,11 @@ class AwareDateTimeField(serializers.DateTimeField):
 class EventInput(StrictSerializer):
     """Create (title and capacity required) and partial update share these rules."""
 
-    title = serializers.CharField(max_length=200)
+    title = serializers.CharField(max_length=max_length("title"))
     description = serializers.CharField(max_length=5000, allow_blank=True, required=False)
     # Not blankable: a published event must keep its city and venue.
-    city = serializers.CharField(max_length=100, required=False)
-    venue = serializers.CharField(max_length=200, required=False)
+    city = serializers.CharField(max_length=max_length("city"), required=False)
+    venue = serializers.CharField(max_length=max_length("venue"), required=False)
     tags = serializers.ListField(child=TagField(), max_length=MAX_TAGS, required=False)
     starts_at = AwareDateTimeField(required=False)
     price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False)
@@ -70,7 +73,7 @@ class EventInput(StrictSerializer):
 
 
 class EventCancelInput(StrictSerializer):
-    reason = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")
+    reason = serializers.CharField(max_length=max_length("cancel_reason"), allow_blank=True, required=False, default="")
 
 
 class TagsParam(serializers.CharField):
@@ -131,7 +134,7 @@ def sort_param(*, default):
 
 class EventListInput(PageInput):
     tags = TagsParam(max_length=1000, required=False)
-    city = serializers.CharField(max_length=100, required=False)
+    city = serializers.CharField(max_length=max_length("city"), required=False)
     date_from = DateBoundParam(upper=False, required=False)
     date_to = DateBoundParam(upper=True, required=False)
     q = serializers.CharField(max_length=100, required=False)
@@ -146,7 +149,7 @@ class EventListInput(PageInput):
         return attrs
 
 
-class OwnEventListInput(EventListInput):
+class EventListMineInput(EventListInput):
     status = serializers.ChoiceField(choices=EventStatus.values, required=False)
     # An organizer's dashboard: the newest first.
     sort = sort_param(default="-created_at")

@@ -1,19 +1,15 @@
-"""Event writes. Each state change is one conditional update on the event
-document, so two concurrent transitions cannot both win; when nothing matched,
-the document is read again only to say why."""
+"""Event writes and transitions (DRAFT -> PUBLISHED -> CANCELLED). Each state
+change is one conditional update on the event document, so two concurrent
+transitions cannot both win; when nothing matched, the document is read again
+only to say why."""
 
-from pymongo import ReturnDocument
-
-from eventbooking.errors import Conflict, DomainError, NotFound
-from eventbooking.mongo import collection, next_public_id
-from eventbooking.timeutil import aware, now
-from events.cache import event_cache_invalidate
+from eventbooking.errors import Conflict, DomainError, Forbidden, NotFound
+from eventbooking.ids import EVENT, next_public_id
+from eventbooking.mongo import events
+from eventbooking.timeutil import now
 from events.models import EventStatus
-from rest_framework.exceptions import PermissionDenied
+from events.store import event_find_one_and_update, event_insert
 
-# Projection for reads that need no seat markers: a hot sale can hold many, and no
-# answer shows them.
-NO_MARKERS = {"pending": 0}
 EDITABLE_STATUSES = [EventStatus.DRAFT, EventStatus.PUBLISHED]
 REQUIRED_TO_PUBLISH = ["title", "city", "venue", "starts_at"]
 
@@ -44,24 +40,20 @@ class StartInPast(DomainError):
         super().__init__(fields={"starts_at": [self.message]})
 
 
-def events():
-    return collection("events")
-
-
-def event_get_owned(*, event_id, actor):
+def event_get_mine(*, event_id, actor):
     """The event document, if `actor` owns it: 404 when missing, 403 otherwise."""
     doc = events().find_one({"_id": event_id})
     if doc is None:
         raise EventNotFound()
     if doc["organizer_id"] != actor.pk:
-        raise PermissionDenied("Only the event's organizer may do this.")
+        raise Forbidden("Only the event's organizer may do this.")
     return doc
 
 
 def event_create(*, organizer, data):
     moment = now()
     doc = {
-        "_id": next_public_id("EVT"),
+        "_id": next_public_id(EVENT),
         "organizer_id": organizer.pk,
         "title": data["title"],
         "title_key": data["title"].lower(),
@@ -84,7 +76,7 @@ def event_create(*, organizer, data):
         "created_at": moment,
         "updated_at": moment,
     }
-    events().insert_one(doc)
+    event_insert(doc)
     return doc
 
 
@@ -92,7 +84,7 @@ def event_update(*, event_id, actor, data):
     """Apply a partial update. Capacity moves seats_available by the same amount,
     and never drops below the tickets already sold (checked in the update's filter)."""
     while True:
-        doc = event_get_owned(event_id=event_id, actor=actor)
+        doc = event_get_mine(event_id=event_id, actor=actor)
         if doc["status"] == EventStatus.CANCELLED:
             raise EventCancelled()
         query = {"_id": event_id, "organizer_id": actor.pk, "status": {"$in": EDITABLE_STATUSES}}
@@ -113,9 +105,8 @@ def event_update(*, event_id, actor, data):
             query["tickets_sold"] = {"$lte": new_capacity}
             update["$set"]["capacity"] = new_capacity
             update["$inc"] = {"seats_available": new_capacity - doc["capacity"]}
-        updated = events().find_one_and_update(query, update, return_document=ReturnDocument.AFTER)
+        updated = event_find_one_and_update(query, update)
         if updated is not None:
-            event_cache_invalidate(event_id)
             return updated
         current = events().find_one({"_id": event_id})
         if current is None:
@@ -146,11 +137,10 @@ def event_publish(*, event_id, actor):
         **{field: {"$nin": ["", None]} for field in REQUIRED_TO_PUBLISH if field != "starts_at"},
     }
     update = {"$set": {"status": EventStatus.PUBLISHED, "published_at": moment, "updated_at": moment}}
-    doc = events().find_one_and_update(query, update, return_document=ReturnDocument.AFTER)
+    doc = event_find_one_and_update(query, update)
     if doc is not None:
-        event_cache_invalidate(event_id)
         return doc
-    current = event_get_owned(event_id=event_id, actor=actor)
+    current = event_get_mine(event_id=event_id, actor=actor)
     if current["status"] != EventStatus.DRAFT:
         raise InvalidTransition(
             f"Only a draft can be published; this event is {current['status']}.", status=current["status"]
@@ -166,14 +156,14 @@ def event_publish(*, event_id, actor):
 
 
 def event_cancel(*, event_id, actor, reason="", as_staff=False):
-    """DRAFT or PUBLISHED -> CANCELLED; its confirmed bookings are cancelled with it.
+    """DRAFT or PUBLISHED -> CANCELLED; returns the cancelled event document.
 
-    The API lets only the owner cancel; the admin passes `as_staff=True` so a staff
-    user cancels any organizer's event through this same path."""
-    from bookings.services import bookings_cancel_for_event
-
+    Only the transition: eventbooking.cancel_event.event_cancel_with_bookings, the
+    one entry point of the API and the admin, cancels its bookings next. The API
+    lets only the owner cancel; the admin passes `as_staff=True` so a staff user
+    cancels any organizer's event through this same path."""
     if as_staff and not actor.is_staff:
-        raise PermissionDenied("Only staff may cancel another organizer's event.")
+        raise Forbidden("Only staff may cancel another organizer's event.")
     moment = now()
     query = {"_id": event_id, "status": {"$in": EDITABLE_STATUSES}}
     if not as_staff:
@@ -186,18 +176,10 @@ def event_cancel(*, event_id, actor, reason="", as_staff=False):
             "updated_at": moment,
         }
     }
-    doc = events().find_one_and_update(query, update, return_document=ReturnDocument.AFTER)
+    doc = event_find_one_and_update(query, update)
     if doc is None:
-        current = events().find_one({"_id": event_id}) if as_staff else event_get_owned(event_id=event_id, actor=actor)
+        current = events().find_one({"_id": event_id}) if as_staff else event_get_mine(event_id=event_id, actor=actor)
         if current is None:
             raise EventNotFound()
         raise InvalidTransition(f"This event is already {current['status']}.", status=current["status"])
-    event_cache_invalidate(event_id)
-    bookings_cancel_for_event(event=doc)
-    return events().find_one({"_id": event_id})
-
-
-def event_to_aware(doc):
-    for field in ("starts_at", "published_at", "cancelled_at", "created_at", "updated_at"):
-        doc[field] = aware(doc.get(field))
     return doc

@@ -5,16 +5,17 @@ from rest_framework.views import APIView
 
 from accounts.permissions import ANYONE, ORGANIZERS, RolePermission
 from eventbooking.schema import api_doc, page_of
-from events.selectors import event_get_visible, event_list_owned, event_list_public
+from eventbooking.cancel_event import event_cancel_with_bookings
+from events.selectors import event_get_visible, event_list_mine, event_list_public
 from events.serializers import (
     EventCancelInput,
     EventInput,
     EventListInput,
+    EventListMineInput,
     EventOutput,
     OwnedEventOutput,
-    OwnEventListInput,
 )
-from events.services import event_cancel, event_create, event_publish, event_to_aware, event_update
+from events.services import event_create, event_publish, event_update
 
 
 # anyOf, not oneOf: an owner's event is a valid EventOutput too.
@@ -25,7 +26,7 @@ EVENT_FOR_VIEWER = OpenApiResponse(
 
 
 def owned(doc):
-    return OwnedEventOutput(event_to_aware(doc)).data
+    return OwnedEventOutput(doc).data
 
 
 def valid(serializer):
@@ -52,14 +53,14 @@ class EventListView(APIView):
         return Response(owned(doc), status=status.HTTP_201_CREATED)
 
 
-class MyEventListView(APIView):
+class EventListMineView(APIView):
     roles = {"GET": ORGANIZERS}
     permission_classes = [RolePermission]
 
-    @api_doc(summary="The caller's events, every status, with sales", operation_id="events_mine", parameters=[OwnEventListInput], responses={200: page_of(OwnedEventOutput)}, errors=(400,))
+    @api_doc(summary="The caller's events, every status, with sales", operation_id="events_mine", parameters=[EventListMineInput], responses={200: page_of(OwnedEventOutput)}, errors=(400,))
     def get(self, request):
-        params = valid(OwnEventListInput(data=request.query_params))
-        return page_response(event_list_owned(organizer=request.user, params=params), OwnedEventOutput)
+        params = valid(EventListMineInput(data=request.query_params))
+        return page_response(event_list_mine(organizer=request.user, params=params), OwnedEventOutput)
 
 
 class EventDetailView(APIView):
@@ -100,4 +101,4 @@ class EventCancelView(APIView):
     def post(self, request, event_id):
         # No body is {} here; a body that is not an object ([] or 0 or null) is a 400, never a cancel.
         data = valid(EventCancelInput(data=request.data))
-        return Response(owned(event_cancel(event_id=event_id, actor=request.user, reason=data["reason"])))
+        return Response(owned(event_cancel_with_bookings(event_id=event_id, actor=request.user, reason=data["reason"])))

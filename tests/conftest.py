@@ -1,21 +1,18 @@
 """Fixtures: real database (the local MongoDB-compatible server or MONGODB_URI),
-real cache, real daphne processes. See README "Tests"."""
+real cache, real daphne processes. Plain helpers are in tests/helpers.py."""
 
 import os
-import uuid
-from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
-from django.db import connection
 
 from accounts.models import Role
-from accounts.services import user_issue_tokens, user_register
 from eventbooking.mongo import collection
 from tests.docs.conformance import SchemaCheckedClient
+from tests.helpers import event_body, new_user, token_for
 from tests.servers import DaphneServer
 
-PASSWORD = "Correct-Horse-42"
 APP_COLLECTIONS = ["users", "events", "bookings", "idempotency_keys", "counters"]
 
 
@@ -50,7 +47,7 @@ def clean_state(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         yield
         for name in APP_COLLECTIONS:
-            connection.database[name].delete_many({})
+            collection(name).delete_many({})
         cache.clear()
 
 
@@ -61,24 +58,21 @@ def api():
 
 
 @pytest.fixture
-def make_user():
-    def make(role=Role.CUSTOMER, name=None, email=None):
-        tag = uuid.uuid4().hex[:8]
-        return user_register(
-            name=name or f"{role.title()} {tag}",
-            email=email or f"{role.lower()}-{tag}@example.com",
-            password=PASSWORD,
-            role=role,
-        )
+def project_hashers(settings):
+    """The project's own password hashers (Argon2 first) instead of the tests' fast one."""
+    settings.PASSWORD_HASHERS = django_settings.PROJECT_PASSWORD_HASHERS
 
-    return make
+
+@pytest.fixture
+def make_user():
+    return new_user
 
 
 @pytest.fixture
 def client_for():
     def make(user):
         client = SchemaCheckedClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {user_issue_tokens(user=user)['access']}")
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(user)}")
         client.user = user
         return client
 
@@ -139,38 +133,6 @@ def start_server(django_db_setup):
         daphne.stop()
 
 
-def token_for(user):
-    return user_issue_tokens(user=user)["access"]
-
-
-def future(days=30, hours=0):
-    return datetime.now(UTC) + timedelta(days=days, hours=hours)
-
-
-def iso(moment):
-    return moment.isoformat().replace("+00:00", "Z")
-
-
-def event_body(**overrides):
-    """A complete event for POST /events; an override of None leaves that field out."""
-    body = {
-        "title": "Jazz Night",
-        "description": "Live quartet",
-        "city": "Lyon",
-        "venue": "Le Sucre",
-        "tags": ["jazz", "live"],
-        "starts_at": iso(future()),
-        "price": "12.50",
-        "capacity": 50,
-    }
-    body.update(overrides)
-    return {key: value for key, value in body.items() if value is not None}
-
-
-def event_doc(event_id):
-    return collection("events").find_one({"_id": event_id})
-
-
 @pytest.fixture
 def create_event(organizer_client):
     """Create an event through the API (as `client`, default the organizer); publish it if asked.
@@ -188,3 +150,27 @@ def create_event(organizer_client):
         return event
 
     return create
+
+
+@pytest.fixture
+def draft_event(create_event):
+    return create_event()
+
+
+@pytest.fixture
+def published_event(create_event):
+    return create_event(publish=True)
+
+
+
+@pytest.fixture
+def make_event(create_event):
+    """A published (unless publish=False) event made through the API, 10 seats at 25.00; returns its id."""
+
+    def make(capacity=10, price="25.00", publish=True, client=None, title="Jazz Night"):
+        event = create_event(
+            client=client, publish=publish, capacity=capacity, price=price, title=title, description=None, tags=None
+        )
+        return event["id"]
+
+    return make

@@ -1,4 +1,5 @@
-"""Real daphne processes for the tests that need a server over the network."""
+"""Real processes on the test database: daphne servers for the tests that need a
+server over the network, and the reconciler as `make run` starts it."""
 
 import os
 import signal
@@ -17,6 +18,50 @@ from devtools.services import die_with_parent, free_port
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def process_env(*, redis=True, extra_env=None):
+    """The environment of a process of ours on the test database (and Redis)."""
+    env = dict(os.environ)
+    env.update(
+        # tests/settings.py: users made in the test process (fast hasher) log in here too.
+        DJANGO_SETTINGS_MODULE="tests.settings",
+        MONGODB_URI=connection.settings_dict["HOST"],
+        MONGODB_NAME=connection.settings_dict["NAME"],
+        DEBUG="0",
+        SECRET_KEY="test-server-secret-not-the-default",
+        # Tokens minted in the test process must verify in the server.
+        JWT_SIGNING_KEY=settings.SIMPLE_JWT["SIGNING_KEY"],
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+    )
+    if not redis:
+        env.pop("REDIS_URL", None)
+    env.update(extra_env or {})
+    return env
+
+
+class ReconcilerProcess:
+    """`manage.py reconcile_bookings --every N` as its own process, as `make run` starts it."""
+
+    def __init__(self, *, every=1, older_than=1, extra_env=None):
+        self.command = [sys.executable, "manage.py", "reconcile_bookings", "--every", str(every), "--older-than", str(older_than)]
+        self.env = process_env(extra_env=extra_env)
+        self.log = tempfile.NamedTemporaryFile(prefix="reconciler-", suffix=".log", delete=False)
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            self.command, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent
+        )
+        return self
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+    def output(self):
+        return Path(self.log.name).read_text(errors="replace")[-5000:]
+
+
 class DaphneServer:
     """One `daphne eventbooking.asgi:application` process on a free port."""
 
@@ -24,22 +69,7 @@ class DaphneServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
-        self.env = dict(os.environ)
-        self.env.update(
-            MONGODB_URI=connection.settings_dict["HOST"],
-            MONGODB_NAME=connection.settings_dict["NAME"],
-            DEBUG="0",
-            SECRET_KEY="test-server-secret-not-the-default",
-            # Tokens minted in the test process must verify in the server.
-            JWT_SIGNING_KEY=settings.SIMPLE_JWT["SIGNING_KEY"],
-            ALLOWED_HOSTS="127.0.0.1,localhost",
-            # No background reconciler: tests arrange interrupted bookings and reconcile
-            # themselves; a test that wants it passes RECONCILE_INTERVAL_SECONDS.
-            RECONCILE_INTERVAL_SECONDS="0",
-        )
-        if not redis:
-            self.env.pop("REDIS_URL", None)
-        self.env.update(extra_env or {})
+        self.env = process_env(redis=redis, extra_env=extra_env)
         self.log = tempfile.NamedTemporaryFile(prefix="daphne-", suffix=".log", delete=False)
         self.proc = None
 

@@ -17,15 +17,17 @@ from datetime import timedelta
 
 import pytest
 from django.urls import URLResolver, get_resolver
-from rest_framework.test import APIClient
+from rest_framework.response import Response
+from rest_framework.test import APIClient, APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
 
-from accounts.models import Role, User
+from accounts.models import Role
+from accounts.permissions import ANYONE, RolePermission
 from accounts.services import user_issue_tokens, user_register
 from bookings.services import booking_create
 from eventbooking.timeutil import now
 from events.services import event_create, event_publish
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD, new_user
 from tests.docs.conformance import SchemaCheckedClient
 
 ANON, CUSTOMER, OTHER_CUSTOMER, ORGANIZER, OTHER_ORGANIZER = ACTORS = (
@@ -97,21 +99,13 @@ def declared_methods(view):
 # Actors and resources ----------------------------------------------------------
 
 
-def cheap_user(role):
-    """A user with a token and no password (Argon2 is slow, and these never log in)."""
-    user = User(name=role.title(), email=f"{role.lower()}-{uuid.uuid4().hex[:10]}@example.com", role=role)
-    user.set_unusable_password()
-    user.save()
-    return user
-
-
 @pytest.fixture
 def world():
     users = {
-        CUSTOMER: cheap_user(Role.CUSTOMER),
-        OTHER_CUSTOMER: cheap_user(Role.CUSTOMER),
-        ORGANIZER: cheap_user(Role.ORGANIZER),
-        OTHER_ORGANIZER: cheap_user(Role.ORGANIZER),
+        CUSTOMER: new_user(Role.CUSTOMER),
+        OTHER_CUSTOMER: new_user(Role.CUSTOMER),
+        ORGANIZER: new_user(Role.ORGANIZER),
+        OTHER_ORGANIZER: new_user(Role.ORGANIZER),
     }
     return users
 
@@ -247,3 +241,29 @@ def test_options_names_exactly_the_declared_methods(world, route):
     allowed = {method.strip() for method in response["Allow"].split(",")}
     declared = set(declared_methods(view))
     assert allowed == declared | {"OPTIONS"} | ({"HEAD"} if "GET" in declared else set())
+
+
+class Unruled(APIView):
+    """A view whose author forgot the rule for POST."""
+
+    roles = {"GET": ANYONE}
+    permission_classes = [RolePermission]
+
+    def get(self, request):
+        return Response({"read": True})
+
+    def post(self, request):
+        return Response({"written": True})
+
+
+@pytest.mark.parametrize("role", [Role.ORGANIZER, Role.CUSTOMER])
+def test_a_method_without_a_role_rule_is_denied(role):
+    """Authorization fails closed: forgetting a rule denies the method instead of opening it."""
+    user = new_user(role)
+    factory = APIRequestFactory()
+    read, write = factory.get("/unruled"), factory.post("/unruled", {}, format="json")
+    for request in (read, write):
+        force_authenticate(request, user=user)
+    assert Unruled.as_view()(read).status_code == 200
+    response = Unruled.as_view()(write)
+    assert response.status_code == 403 and response.data["error"]["code"] == "permission_denied"

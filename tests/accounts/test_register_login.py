@@ -6,7 +6,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import User
 from eventbooking.mongo import collection
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD, token_for
 
 
 def register(api, **overrides):
@@ -24,7 +24,7 @@ def assert_error(response, status, code):
     return body["error"]
 
 
-def test_register_returns_the_user_without_the_password(api):
+def test_register_returns_the_user_without_the_password(project_hashers, api):
     response = register(api, email="Ada@Example.com", role="ORGANIZER")
     assert response.status_code == 201
     body = response.json()
@@ -131,8 +131,6 @@ def _forge(payload):
 
 
 def test_protected_route_rejects_missing_malformed_tampered_and_expired_tokens(api, customer):
-    from tests.conftest import token_for
-
     good = token_for(customer)
     header, payload, signature = good.split(".")
     tampered = ".".join([header, payload, signature[:-4] + ("AAAA" if not signature.endswith("AAAA") else "BBBB")])
@@ -147,8 +145,6 @@ def test_protected_route_rejects_missing_malformed_tampered_and_expired_tokens(a
 
 
 def test_me_answers_with_the_token_owner(api, customer):
-    from tests.conftest import token_for
-
     response = api.get("/me", HTTP_AUTHORIZATION=f"Bearer {token_for(customer)}")
     assert response.status_code == 200
     assert response.json()["id"] == str(customer.pk) and response.json()["role"] == "CUSTOMER"

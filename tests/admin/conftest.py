@@ -1,39 +1,15 @@
-"""Staff users and browsers logged in to /admin/.
-
-Logging in through the form needs a real MongoDB (Django updates the user's
-last_login and the session row: ORM updates the local server cannot run), so
-tests on the local server start from the state a login leaves behind: a session
-row, inserted, that names the staff user."""
-
-from importlib import import_module
+"""Staff users and browsers logged in to /admin/ (see tests.helpers.browser_for)."""
 
 import pytest
-from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.test import Client
 
-from accounts.models import Role, User
-from tests.bookings.conftest import make_event  # noqa: F401  (events are made through the API)
-from tests.conftest import PASSWORD
-
-STAFF_EMAIL = "staff@example.com"
+from accounts.models import User
+from tests.helpers import PASSWORD, STAFF_EMAIL, browser_for
 
 
 @pytest.fixture
 def staff():
     return User.objects.create_superuser(email=STAFF_EMAIL, password=PASSWORD, name="Staff")
-
-
-def browser_for(user):
-    """A Django test client whose session is logged in as `user` (see the module docstring)."""
-    session = import_module(settings.SESSION_ENGINE).SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    browser = Client()
-    browser.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
-    return browser
 
 
 @pytest.fixture
@@ -48,8 +24,3 @@ def logged_in_browser(staff):
     response = browser.post("/admin/login/?next=/admin/", {"username": STAFF_EMAIL, "password": PASSWORD})
     assert response.status_code == 302 and response.url == "/admin/", response.content
     return browser
-
-
-def staff_without_permissions():
-    """is_staff, not a superuser, no model permissions."""
-    return User.objects.create_user(email="clerk@example.com", password=PASSWORD, name="Clerk", role=Role.ORGANIZER, is_staff=True)

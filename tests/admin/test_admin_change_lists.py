@@ -12,9 +12,7 @@ import pytest
 
 from accounts.models import Role, User
 from eventbooking.mongo import collection
-from tests.admin.conftest import STAFF_EMAIL
-from tests.bookings.conftest import assert_invariant, book
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD, STAFF_EMAIL, assert_invariant, book
 
 
 def listed(response, model_path):

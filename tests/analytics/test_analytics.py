@@ -1,7 +1,7 @@
 """GET /analytics/me: an organizer's figures, equal to what the bookings say."""
 
 from eventbooking.mongo import collection
-from tests.bookings.conftest import book
+from tests.helpers import book
 
 
 def figures_from_bookings(organizer):

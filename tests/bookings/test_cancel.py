@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from eventbooking.mongo import collection
 from eventbooking.timeutil import now
-from tests.bookings.conftest import assert_invariant, book, event_doc
+from tests.helpers import assert_invariant, book, event_doc
 
 
 def test_the_owner_cancels_and_the_seats_come_back(make_event, customer_client, api):

@@ -12,7 +12,7 @@ import pytest
 from bookings.services import bookings_reconcile
 from eventbooking.mongo import collection
 from eventbooking.timeutil import now
-from tests.bookings.conftest import assert_invariant, book, event_doc
+from tests.helpers import assert_invariant, book, event_doc
 
 
 @pytest.fixture

@@ -4,11 +4,11 @@ from datetime import timedelta
 
 import pytest
 
-from bookings import services
+from bookings.services import idempotency
 from bookings.models import IdempotencyKey
 from eventbooking.mongo import collection
 from eventbooking.timeutil import now
-from tests.bookings.conftest import assert_invariant, book, event_doc
+from tests.helpers import assert_invariant, book, event_doc
 
 KEY = "7f9c0d3e-0b4a-4c55-9a7e-1d2b3c4d5e6f"
 
@@ -89,7 +89,7 @@ def test_a_request_that_died_holding_the_key_is_taken_over(make_event, customer_
 
 
 def test_a_request_still_holding_the_key_makes_the_retry_wait_then_409(monkeypatch, make_event, customer_client, customer):
-    monkeypatch.setattr(services, "WAIT_SECONDS", 0.5)
+    monkeypatch.setattr(idempotency, "WAIT_SECONDS", 0.5)
     event_id = make_event(capacity=5)
     book(customer_client, event_id, 1, **{"Idempotency-Key": "warm-up"})
     digest = collection("idempotency_keys").find_one({"key": "warm-up"})["request_hash"]

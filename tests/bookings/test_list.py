@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.bookings.conftest import book
+from tests.helpers import book
 
 
 def test_newest_first_with_the_event_of_each(make_event, customer_client, client_for, make_user):

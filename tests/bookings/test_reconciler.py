@@ -12,7 +12,7 @@ from pymongo.errors import DuplicateKeyError
 from bookings.services import bookings_reconcile
 from eventbooking.mongo import collection
 from eventbooking.timeutil import now
-from tests.bookings.conftest import assert_invariant, book, event_doc
+from tests.helpers import assert_invariant, book, event_doc
 
 
 def leave_marker(event_id, booking_id, qty, *, price_cents=2500, age=60, take_seats=True):

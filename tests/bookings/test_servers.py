@@ -11,7 +11,8 @@ import pytest
 
 from bookings.services import bookings_reconcile
 from eventbooking.mongo import collection
-from tests.bookings.conftest import assert_invariant, event_doc, make_customers
+from tests.helpers import assert_invariant, event_doc, make_customers
+from tests.servers import ReconcilerProcess
 
 pytestmark = pytest.mark.slow
 KEY = "3b241101-e2bb-4255-8caf-4136c566a962"
@@ -103,7 +104,8 @@ def test_racing_cancels_cancel_once(processes, start_server, make_event):
     assert rows == [] and event["seats_available"] == 20 and event["revenue_cents"] == 0
 
 
-def test_the_server_reconciles_by_itself(start_server, make_event):
+def test_the_reconciler_process_settles_what_a_crash_left(start_server, make_event):
+    """`manage.py reconcile_bookings --every N`, the process `make run` starts beside daphne."""
     event_id = make_event(capacity=5)
     [token] = make_customers(1)
     crashing = start_server(extra_env={"TESTING": "1", "BOOKING_FAULT_INJECTION": "crash:after_reserve"})
@@ -112,12 +114,17 @@ def test_the_server_reconciles_by_itself(start_server, make_event):
     crashing.proc.wait(30)
     assert event_doc(event_id)["seats_available"] == 3 and len(event_doc(event_id)["pending"]) == 1
 
-    start_server(extra_env={"RECONCILE_INTERVAL_SECONDS": "1", "RECONCILE_AFTER_SECONDS": "1"})
-    deadline = time.monotonic() + 90
-    while event_doc(event_id)["pending"] and time.monotonic() < deadline:
-        time.sleep(0.2)
-    event, rows = assert_invariant(event_id)
-    assert event["seats_available"] == 5 and rows == []
+    reconciler = ReconcilerProcess(every=1, older_than=1).start()
+    try:
+        deadline = time.monotonic() + 90
+        while event_doc(event_id)["pending"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        event, rows = assert_invariant(event_id)
+        assert event["seats_available"] == 5 and rows == []
+        assert reconciler.proc.poll() is None, reconciler.output()  # still running, for the next one
+    finally:
+        reconciler.stop()
+    assert "restored=1" in reconciler.output()
 
 
 # Each crash point, and what the reconciler must find after it (SIGKILL: whatever was in flight).
@@ -139,7 +146,7 @@ def test_crashes_lose_no_confirmed_booking_and_leak_no_seat(start_server, make_e
     confirmed, cancelled, cancel_tried = seen["confirmed"], seen["cancelled"], seen["cancel_tried"]
     rng = random.Random(7)
     for spec, expected in CRASH_ROUNDS.items():
-        env = {"RECONCILE_INTERVAL_SECONDS": "0"}
+        env = {}
         if spec.startswith("crash"):
             env.update(TESTING="1", BOOKING_FAULT_INJECTION=spec)
         else:

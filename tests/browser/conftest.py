@@ -18,14 +18,12 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from accounts.models import User
-from tests.bookings.conftest import make_event  # noqa: F401  (events are made through the API)
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD, STAFF_EMAIL
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
 WAIT = 30  # seconds: the machine is shared and loaded
-STAFF_EMAIL = "staff@example.com"
 
 
 @pytest.fixture(scope="session")

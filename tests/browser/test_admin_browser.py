@@ -8,9 +8,7 @@ import pytest
 
 from accounts.models import Role, User
 from eventbooking.mongo import collection
-from tests.bookings.conftest import assert_invariant, book
-from tests.browser.conftest import STAFF_EMAIL
-from tests.conftest import PASSWORD, token_for
+from tests.helpers import PASSWORD, STAFF_EMAIL, assert_invariant, book, token_for
 from tests.realtime.clients import WAIT, SocketIOListener
 
 REFUSED = "Please enter the correct email and password for a staff account."

@@ -4,7 +4,7 @@ import pytest
 
 from eventbooking.mongo import collection
 from events.cache import event_cache_get, event_cache_invalidate
-from tests.conftest import future, iso
+from tests.helpers import future, iso
 
 WRITES = [
     ("patch", "", {"price": "99.00"}, "price", "99.00"),

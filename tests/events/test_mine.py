@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.events.conftest import sell
+from tests.helpers import sell
 
 
 @pytest.fixture

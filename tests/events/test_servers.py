@@ -9,9 +9,7 @@ import httpx
 import pytest
 
 from eventbooking.mongo import collection
-from tests.conftest import token_for
-from tests.conftest import event_body, event_doc
-from tests.events.conftest import sell
+from tests.helpers import event_body, event_doc, sell, token_for
 
 pytestmark = pytest.mark.slow
 TIMEOUT = 60

@@ -6,8 +6,7 @@ import pytest
 
 from eventbooking.mongo import collection
 from events.models import Event
-from tests.conftest import event_body, event_doc, iso
-from tests.events.conftest import sell
+from tests.helpers import event_body, event_doc, iso, sell
 
 
 def test_create_makes_a_draft_owned_by_the_caller(organizer_client, organizer):
@@ -220,7 +219,7 @@ def test_a_published_start_can_move_later(organizer_client, published_event):
     response = organizer_client.patch(f"/events/{published_event['id']}", {"starts_at": later}, format="json")
     assert response.status_code == 200
     assert response.json()["starts_at"] == "2032-06-01T16:30:00Z"
-    assert event_doc(published_event["id"])["starts_at"] == datetime(2032, 6, 1, 16, 30)
+    assert event_doc(published_event["id"])["starts_at"] == datetime(2032, 6, 1, 16, 30, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

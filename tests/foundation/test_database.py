@@ -12,7 +12,8 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from bookings.models import Booking
-from eventbooking.mongo import collection, next_public_id
+from eventbooking.ids import next_public_id
+from eventbooking.mongo import collection
 from eventbooking.timeutil import now
 from events.models import Event
 

@@ -1,4 +1,5 @@
-"""devtools/services.py: the local MongoDB-compatible server and redis-server die with their parent."""
+"""devtools/services.py: the local MongoDB-compatible server, redis-server and the
+reconciler beside the command (what `make run` starts) die with their parent."""
 
 import os
 import signal
@@ -20,16 +21,27 @@ def _listening(port):
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _alive(pid):
+    try:
+        return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+
+
 @pytest.mark.parametrize("how", ["sigkill", "sigint"])
 def test_services_do_not_outlive_the_wrapper(tmp_path, how):
     env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "REDIS_URL")}
     started = time.monotonic()
+    reconciler = f"sh -c 'echo reconciler $$; exec {sys.executable} manage.py reconcile_bookings --every 1'"
     wrapper = subprocess.Popen(
-        [sys.executable, "devtools/services.py", "--mongo", "h2", "--data", str(tmp_path), "--redis", "--", "sleep", "120"],
+        [sys.executable, "devtools/services.py", "--mongo", "h2", "--data", str(tmp_path), "--redis",
+         "--beside", reconciler, "--", "sleep", "120"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True, start_new_session=True,
     )
     mongo_uri = wrapper.stdout.readline().split(" at ")[1].strip()
     redis_url = wrapper.stdout.readline().split(" at ")[1].strip()
+    reconciler_pid = int(wrapper.stdout.readline().split()[1])
+    assert wrapper.stdout.readline().startswith("reconcile_bookings: every 1s")
     print(f"services up in {time.monotonic() - started:.2f}s")
     mongo_port, redis_port = int(mongo_uri.split(":")[2].split("/")[0]), int(redis_url.split(":")[2].split("/")[0])
     client = MongoClient(mongo_uri, serverSelectionTimeoutMS=5000)
@@ -44,7 +56,8 @@ def test_services_do_not_outlive_the_wrapper(tmp_path, how):
         os.killpg(wrapper.pid, signal.SIGINT)  # what Ctrl-C does to the terminal's foreground group
     wrapper.wait(30)
     deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and (_listening(mongo_port) or _listening(redis_port)):
+    while time.monotonic() < deadline and (_listening(mongo_port) or _listening(redis_port) or _alive(reconciler_pid)):
         time.sleep(0.1)
     assert not _listening(mongo_port), "the MongoDB-compatible server outlived its parent"
     assert not _listening(redis_port), "redis-server outlived its parent"
+    assert not _alive(reconciler_pid), "the reconciler outlived its parent"

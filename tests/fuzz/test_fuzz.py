@@ -42,8 +42,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from eventbooking.mongo import collection
-from tests.bookings.conftest import assert_invariant
-from tests.conftest import token_for
+from tests.helpers import assert_invariant, token_for
 from tests.docs.conformance import api_schema
 
 # Per operation, role, mode and target; FUZZ_MAX_EXAMPLES=200 digs deeper locally.

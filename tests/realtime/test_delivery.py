@@ -5,7 +5,7 @@ hears what."""
 import pytest
 
 from eventbooking.mongo import collection
-from tests.realtime.conftest import book, post_as
+from tests.helpers import book_through, post_as
 
 
 def cancel_booking(server, user, booking_id):
@@ -35,11 +35,11 @@ def expected_created(booking, event, seats_available):
     }
 
 
-def test_python_socketio_client_hears_booking_created(server, organizer, customer, publish_event, listeners):
+def test_python_socketio_client_hears_booking_created(server, organizer, customer, create_event, listeners):
     listener = listeners.socketio(server, organizer)
-    event = publish_event(capacity=100)
+    event = create_event(publish=True, price="25.00", capacity=100)
 
-    booking = book(server, customer, event["id"], qty=2)
+    booking = book_through(server, customer, event["id"], qty=2)
 
     notice = listener.wait_for("booking.created")
     assert notice == expected_created(booking, event, seats_available=98)
@@ -49,33 +49,33 @@ def test_python_socketio_client_hears_booking_created(server, organizer, custome
 @pytest.mark.parametrize(
     "transports", [("websocket",), ("polling",), ("polling", "websocket")], ids=["websocket", "polling", "browser-default"]
 )
-def test_javascript_socketio_client_hears_booking_created(server, organizer, customer, publish_event, listeners, transports):
+def test_javascript_socketio_client_hears_booking_created(server, organizer, customer, create_event, listeners, transports):
     node = listeners.node(server, organizer, transports=transports)
     assert node.wait_for("connect")["transport"] in transports
-    event = publish_event(capacity=10)
+    event = create_event(publish=True, price="25.00", capacity=10)
 
-    booking = book(server, customer, event["id"], qty=3)
+    booking = book_through(server, customer, event["id"], qty=3)
 
     assert node.wait_for("booking.created") == expected_created(booking, event, seats_available=7)
 
 
 @pytest.mark.parametrize("via", ["query", "message"])
-def test_websocket_client_hears_booking_created(server, organizer, customer, publish_event, listeners, via):
+def test_websocket_client_hears_booking_created(server, organizer, customer, create_event, listeners, via):
     websocket = listeners.websocket(server, organizer, via=via)
     websocket.ready()
-    event = publish_event(capacity=10)
+    event = create_event(publish=True, price="25.00", capacity=10)
 
-    booking = book(server, customer, event["id"], qty=1)
+    booking = book_through(server, customer, event["id"], qty=1)
 
     assert websocket.wait_for("booking.created") == expected_created(booking, event, seats_available=9)
 
 
-def test_organizer_hears_booking_cancelled_with_the_seats_back(server, organizer, customer, publish_event, listeners):
+def test_organizer_hears_booking_cancelled_with_the_seats_back(server, organizer, customer, create_event, listeners):
     listener = listeners.socketio(server, organizer)
     websocket = listeners.websocket(server, organizer)
     websocket.ready()
-    event = publish_event(capacity=10)
-    booking = book(server, customer, event["id"], qty=4)
+    event = create_event(publish=True, price="25.00", capacity=10)
+    booking = book_through(server, customer, event["id"], qty=4)
 
     cancelled = cancel_booking(server, customer, booking["id"])
 
@@ -90,18 +90,18 @@ def test_organizer_hears_booking_cancelled_with_the_seats_back(server, organizer
 
 
 def test_customers_holding_bookings_hear_event_cancelled(
-    server, organizer, make_user, publish_event, listeners
+    server, organizer, make_user, create_event, listeners
 ):
     holders = [make_user(), make_user()]
     bystander = make_user()
     heard = {user.pk: (listeners.socketio(server, user), listeners.websocket(server, user)) for user in [*holders, bystander]}
     for _, websocket in heard.values():
         websocket.ready()
-    event = publish_event(capacity=10)
-    other = publish_event(capacity=10, title="Other night")
+    event = create_event(publish=True, price="25.00", capacity=10)
+    other = create_event(publish=True, price="25.00", capacity=10, title="Other night")
     for user in holders:
-        book(server, user, event["id"], qty=2)
-    book(server, bystander, other["id"], qty=1)
+        book_through(server, user, event["id"], qty=2)
+    book_through(server, bystander, other["id"], qty=1)
 
     cancelled = cancel_event(server, organizer, event["id"])
     cancel_event(server, organizer, other["id"])
@@ -123,7 +123,7 @@ def test_customers_holding_bookings_hear_event_cancelled(
 
 
 def test_nobody_hears_another_users_notifications(
-    server, organizer, other_organizer, customer, client_for, publish_event, listeners
+    server, organizer, other_organizer, customer, client_for, create_event, listeners
 ):
     clients = {
         user.pk: (listeners.socketio(server, user), listeners.websocket(server, user))
@@ -131,12 +131,12 @@ def test_nobody_hears_another_users_notifications(
     }
     for _, websocket in clients.values():
         websocket.ready()
-    mine = publish_event(capacity=10)
-    theirs = publish_event(client=client_for(other_organizer), capacity=10, title="Their night")
-    first, second = book(server, customer, mine["id"]), book(server, customer, theirs["id"])
+    mine = create_event(publish=True, price="25.00", capacity=10)
+    theirs = create_event(publish=True, price="25.00", client=client_for(other_organizer), capacity=10, title="Their night")
+    first, second = book_through(server, customer, mine["id"]), book_through(server, customer, theirs["id"])
     # What each listener hears last was sent after both bookings: had a booking
     # reached the wrong listener, it would have arrived before that.
-    third, fourth = book(server, customer, mine["id"]), book(server, customer, theirs["id"])
+    third, fourth = book_through(server, customer, mine["id"]), book_through(server, customer, theirs["id"])
     cancel_event(server, organizer, mine["id"])
 
     for user, own, last in ((organizer, first, third), (other_organizer, second, fourth)):

@@ -8,25 +8,24 @@ import time
 import httpx
 import pytest
 
-from bookings.notifications import notify_booking_created, notify_event_cancelled
+from notifications.services import BOOKING_CREATED, EVENT_CANCELLED, notify
 from eventbooking.mongo import collection
-from tests.conftest import token_for
+from tests.helpers import book_through, token_for
 from tests.realtime.clients import WAIT, WebSocketListener
-from tests.realtime.conftest import book
 
 
 def test_booking_through_one_process_reaches_an_organizer_on_another(
-    start_server, organizer, customer, publish_event, listeners
+    start_server, organizer, customer, create_event, listeners
 ):
     first, second = start_server(), start_server()
     on_second = [listeners.socketio(second, organizer), listeners.websocket(second, organizer), listeners.node(second, organizer)]
     on_second[1].ready()
     on_second[2].wait_for("connect")
     on_first = listeners.socketio(first, organizer)
-    event = publish_event(capacity=10)
+    event = create_event(publish=True, price="25.00", capacity=10)
 
-    through_first = book(first, customer, event["id"], qty=2)
-    through_second = book(second, customer, event["id"], qty=1)
+    through_first = book_through(first, customer, event["id"], qty=2)
+    through_second = book_through(second, customer, event["id"], qty=1)
 
     for client in [*on_second, on_first]:
         for booking in (through_first, through_second):
@@ -36,14 +35,14 @@ def test_booking_through_one_process_reaches_an_organizer_on_another(
         assert client.events().count("booking.created") == 2
 
 
-def test_single_process_without_redis_delivers_in_memory(start_server, organizer, customer, publish_event, listeners):
+def test_single_process_without_redis_delivers_in_memory(start_server, organizer, customer, create_event, listeners):
     alone = start_server(redis=False)
     assert httpx.get(f"{alone.url}/health", timeout=WAIT).json()["redis"] == "not configured"
     clients = [listeners.socketio(alone, organizer), listeners.websocket(alone, organizer)]
     clients[1].ready()
-    event = publish_event(capacity=10)
+    event = create_event(publish=True, price="25.00", capacity=10)
 
-    booking = book(alone, customer, event["id"], qty=2)
+    booking = book_through(alone, customer, event["id"], qty=2)
 
     for client in clients:
         assert client.wait_for("booking.created")["booking_id"] == booking["id"]
@@ -58,8 +57,8 @@ def test_notifications_from_outside_a_server_reach_listeners_through_redis(serve
     booking = {"_id": "BK-0042", "event_id": "EVT-0042", "customer_id": customer.pk, "qty": 3, "unit_price_cents": 1000,
                "amount_cents": 3000, "status": "CONFIRMED", "created_at": None, "cancelled_at": None}
 
-    notify_booking_created(booking=booking, event=event)
-    notify_event_cancelled(event=event, customer_ids=[customer.pk])
+    assert notify(BOOKING_CREATED, booking=booking, event=event)
+    assert notify(EVENT_CANCELLED, event=event, customer_ids=[customer.pk])
 
     for client in clients[:2]:
         notice = client.wait_for("booking.created")
@@ -67,9 +66,12 @@ def test_notifications_from_outside_a_server_reach_listeners_through_redis(serve
     assert clients[2].wait_for("event.cancelled")["event_id"] == "EVT-0042"
 
 
-@pytest.mark.parametrize("notify", [{}, {"booking": None}, {"event": "EVT-0001"}])
-def test_notify_never_raises(notify):
-    notify_booking_created(booking=notify.get("booking", {}), event=notify.get("event", {}))
+@pytest.mark.parametrize("documents", [{}, {"booking": None}, {"event": "EVT-0001"}, {"kind": "booking.deleted"}])
+def test_a_notification_that_cannot_be_made_is_logged_not_raised(documents, caplog):
+    kind = documents.get("kind", BOOKING_CREATED)
+    sent = notify(kind, booking=documents.get("booking", {}), event=documents.get("event", {}))
+    assert sent is False
+    assert f"notification {kind} failed" in caplog.text
 
 
 @pytest.fixture
@@ -90,22 +92,22 @@ def closed_port():
 
 @pytest.mark.parametrize("broken", ["closed_port", "silent_port"])
 def test_booking_answers_when_notifications_cannot_be_delivered(
-    request, broken, start_server, organizer, customer, publish_event, listeners
+    request, broken, start_server, organizer, customer, create_event, listeners
 ):
     """Fan-out pointed at a dead Redis (closed port) or one that never answers: the
     booking still answers 201 and stands; the failure is logged by the server."""
     port = request.getfixturevalue(broken)
     server = start_server(extra_env={"REALTIME_REDIS_URL": f"redis://127.0.0.1:{port}/0"})
     listener = listeners.socketio(server, organizer)
-    event = publish_event(capacity=10)
+    event = create_event(publish=True, price="25.00", capacity=10)
 
     failure = re.compile(rf"notification booking\.created to user {organizer.pk} failed")
 
-    booking = book(server, customer, event["id"], qty=2)
+    booking = book_through(server, customer, event["id"], qty=2)
     if broken == "silent_port":
         # The send is still waiting on Redis (for up to 10 s) when the booking answers.
         assert not failure.search(server.output())
-    again = book(server, customer, event["id"], qty=1)
+    again = book_through(server, customer, event["id"], qty=1)
 
     assert collection("bookings").count_documents({"event_id": event["id"], "status": "CONFIRMED"}) == 2
     assert collection("events").find_one({"_id": event["id"]})["seats_available"] == 7

@@ -10,9 +10,8 @@ from websockets.sync.client import connect as ws_connect
 
 from accounts.services import user_issue_tokens
 from eventbooking.mongo import collection
-from tests.conftest import token_for
+from tests.helpers import forge_token, token_for
 from tests.realtime.clients import WAIT, SocketIOListener, WebSocketListener
-from tests.realtime.conftest import forge_token
 
 BAD_TOKENS = {
     "token_invalid": lambda user: forge_token(user, key="another-key-that-is-long-enough-for-hs256"),

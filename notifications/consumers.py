@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from bookings.realtime import (
+from notifications.realtime import (
     CLOSE_BAD_MESSAGE,
     CLOSE_FORBIDDEN,
     CLOSE_SERVER_ERROR,

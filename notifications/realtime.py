@@ -2,7 +2,7 @@
 user listens, the Socket.io server, and the dispatcher that runs every send on
 an event loop so the thread that booked never waits for it.
 
-What is sent, and to whom, lives in bookings.notifications.
+What is sent, and to whom, lives in notifications.services.
 
 Rooms: Socket.io room `user:<id>`, Channels group `user.<id>` (groups allow no
 colon). With REALTIME_REDIS_URL (default REDIS_URL) both fan out through Redis:
@@ -132,7 +132,8 @@ class Dispatcher:
     commands) with Redis configured, a thread of our own publishes to Redis for
     the servers to deliver; without Redis nobody could hear, so nothing is sent.
     At most `limit` sends wait at once (more are dropped and logged), each is
-    given `timeout` seconds, and a failure is logged, never raised."""
+    given `timeout` seconds, and a failed delivery is logged, never raised.
+    Scheduling errors are raised to the caller (notifications.services.notify)."""
 
     def __init__(self, limit=10_000, timeout=10):
         self.limit = limit
@@ -175,9 +176,9 @@ class Dispatcher:
         try:
             recipients = sorted({str(user_id) for user_id in user_ids})
             asyncio.run_coroutine_threadsafe(self._deliver(event, recipients, dict(data)), loop)
-        except Exception:
+        except BaseException:
             self._slots.release()
-            log.exception("notification %s could not be scheduled", event)
+            raise
 
     async def _deliver(self, event, user_ids, data):
         try:

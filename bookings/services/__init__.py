@@ -1,0 +1,54 @@
+"""Booking writes, correct without transactions: the booking protocol.
+
+The invariant, for every event at rest:
+    capacity == seats_available + sum(qty of its CONFIRMED bookings),
+and tickets_sold / revenue_cents are the sums of qty / amount_cents over them.
+
+Seats only move in one conditional update of the event document (written through
+events/store.py, which keeps the event cache right), which also pushes or pulls a
+marker {booking, qty, amount_cents, at} in its `pending` list. A marker says
+"seats are in flight for this booking id" (markers.py).
+
+Booking (reserve.py, booking_create)
+ 1. Reserve: seats down, sold and revenue up, marker pushed, in one update whose
+    filter requires PUBLISHED, a future start, enough seats and the price read.
+ 2. Insert the booking, created_at == marker.at. This is the commit point.
+ 3. Pull the marker, then notify.
+ Failing before the insert lands (the rollback): the booking id is fenced with a
+ VOID tombstone (same _id, so a late insert of the booking can never land), then
+ the seats are restored and the marker pulled in one update conditional on the marker.
+ With an Idempotency-Key (idempotency.py), a unique (customer, key) row decides
+ which request books; the others return its booking.
+
+Cancelling (cancel.py, booking_cancel)
+ 1. Push a marker (counters unchanged) unless the booking has one already.
+ 2. Flip the booking CONFIRMED -> CANCELLED with cancelled_at == marker.at; the
+    update is conditional on CONFIRMED, so one request wins. The commit point.
+ 3. Return the seats and pull the marker in one update conditional on the marker.
+
+So a marker always says what is still owed (markers.settle_marker):
+ - booking absent or VOID: an interrupted booking -> fence, restore the seats;
+ - CONFIRMED, created_at == at: a settled booking -> pull the marker;
+ - CONFIRMED otherwise: an interrupted cancellation -> finish it (flip, release);
+ - CANCELLED, cancelled_at == at: a committed cancellation -> release;
+ - CANCELLED otherwise: a cancellation that lost a race -> pull the marker.
+The request that made a marker settles it; the reconciler (reconcile.py, run by
+`manage.py reconcile_bookings`) settles markers older than RECONCILE_AFTER_SECONDS
+(their request died). Both may act at the same time: every step is conditional,
+so the second one changes nothing.
+
+Cancelled events (cascade.py): eventbooking.cancel_event.event_cancel_with_bookings
+is the one way to cancel an event (the API and the admin call it): the event's
+transition (events.services.event_cancel), then bookings_cancel_for_event. No
+marker can be added to a cancelled event, so the cascade flips every CONFIRMED
+booking, settles the markers left, and then sets the counters to "nothing sold"
+in one update that requires `pending == []`. A booking that lands on an event cancelled meanwhile runs the
+cascade again; the reconciler finishes any cascade that stopped.
+"""
+
+from bookings.services.cancel import booking_cancel
+from bookings.services.cascade import bookings_cancel_for_event
+from bookings.services.reconcile import bookings_reconcile
+from bookings.services.reserve import booking_create
+
+__all__ = ["booking_cancel", "booking_create", "bookings_cancel_for_event", "bookings_reconcile"]

@@ -1,0 +1,83 @@
+"""A customer cancels a booking: booking_cancel (package docstring, "Cancelling")."""
+
+import logging
+import time
+
+from bookings.faults import fault
+from bookings.services.markers import CANCELLED, CONFIRMED, VOID, settle_quietly, settle_stale
+from eventbooking.errors import Conflict, Forbidden, NotFound
+from eventbooking.ids import BOOKING_ID
+from eventbooking.mongo import bookings, events
+from eventbooking.timeutil import now
+from events.models import EventStatus
+from events.store import NO_MARKERS, event_update_one
+from notifications.services import BOOKING_CANCELLED, notify
+
+log = logging.getLogger(__name__)
+
+PUBLISHED = EventStatus.PUBLISHED.value
+# How long a request waits for another one holding the same booking.
+WAIT_SECONDS = 10
+
+
+class BookingNotFound(NotFound):
+    code = "booking_not_found"
+    message = "No such booking."
+
+
+class BookingNotCancellable(Conflict):
+    code = "booking_not_cancellable"
+
+
+def booking_cancel(*, booking_id, actor, as_staff=False):
+    """The owner cancels a confirmed booking before its event starts; seats return.
+    Returns (booking, event). Of two racing requests exactly one succeeds.
+    The admin passes `as_staff=True`: staff cancel any customer's booking this same way."""
+    if as_staff and not actor.is_staff:
+        raise Forbidden("Only staff may cancel another customer's booking.")
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        booking = bookings().find_one({"_id": booking_id}) if BOOKING_ID.fullmatch(booking_id) else None
+        if booking is None or booking["status"] == VOID:
+            raise BookingNotFound()
+        if booking["customer_id"] != actor.pk and not as_staff:
+            raise Forbidden("Only the customer who made this booking may cancel it.")
+        if booking["status"] != CONFIRMED:
+            raise BookingNotCancellable("This booking is already cancelled.", code="booking_already_cancelled")
+        event_id = booking["event_id"]
+        moment = now()
+        marker = {"booking": booking_id, "qty": booking["qty"], "amount_cents": booking["amount_cents"], "at": moment}
+        marked = event_update_one(
+            {"_id": event_id, "status": PUBLISHED, "starts_at": {"$gt": moment}, "pending.booking": {"$ne": booking_id}},
+            {"$push": {"pending": marker}},
+        )
+        if marked.modified_count:
+            break
+        event = events().find_one({"_id": event_id}, NO_MARKERS)
+        if event["status"] != PUBLISHED:
+            raise BookingNotCancellable("The event is cancelled; its bookings are cancelled with it.", code="event_cancelled")
+        if event["starts_at"] <= moment:
+            raise BookingNotCancellable("The event has started; the booking can no longer be cancelled.", code="event_started")
+        # Another request holds this booking's seats (a racing cancel, or the booking's own
+        # marker not pulled yet): wait for it, then look again. One that died is settled here.
+        settle_stale(event_id, booking_id)
+        if time.monotonic() > deadline:
+            raise Conflict("This booking is being changed by another request; retry shortly.", code="booking_busy")
+        time.sleep(0.02)
+
+    try:
+        fault("cancel_after_mark")
+        bookings().update_one({"_id": booking_id, "status": CONFIRMED}, {"$set": {"status": CANCELLED, "cancelled_at": moment}})
+        fault("cancel_after_flip")
+    except Exception:
+        log.exception("cancellation of %s interrupted; finishing it now", booking_id)
+    # Ours: return the seats. A racing request's: drop our marker. Failing here: the reconciler will.
+    settle_quietly(event_id, marker)
+    booking = bookings().find_one({"_id": booking_id})
+    if booking["status"] != CANCELLED:
+        raise RuntimeError(f"cancellation of {booking_id} could not be completed")
+    if booking["cancelled_at"] != moment:
+        raise BookingNotCancellable("This booking is already cancelled.", code="booking_already_cancelled")
+    event = events().find_one({"_id": event_id}, NO_MARKERS)
+    notify(BOOKING_CANCELLED, booking=booking, event=event)
+    return booking, event

@@ -1,0 +1,99 @@
+"""Idempotency-Key: one booking per (customer, key). The unique index on the pair
+decides which request books; the others wait for its booking and return it."""
+
+import hashlib
+import json
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from pymongo.errors import DuplicateKeyError
+
+from bookings.services.markers import VOID, fence
+from eventbooking.errors import Conflict, DomainError, Unprocessable
+from eventbooking.ids import BOOKING, next_public_id
+from eventbooking.mongo import bookings, events, idempotency_keys
+from eventbooking.timeutil import now
+from events.store import NO_MARKERS
+
+# How long a request waits for another one holding the same key.
+WAIT_SECONDS = 10
+
+
+class IdempotencyKeyReused(Unprocessable):
+    code = "idempotency_key_reused"
+    message = "This Idempotency-Key was already used with a different request."
+
+
+class IdempotencyKeyInUse(Conflict):
+    code = "idempotency_key_in_use"
+    message = "A request with this Idempotency-Key is still being processed; retry shortly."
+
+
+def key_claim(*, customer, key, event_id, qty):
+    """(booking_id, None) when this request now holds the key and books under that id;
+    (None, (booking, event)) when the key already answered: the replay."""
+    digest = hashlib.sha256(json.dumps({"event_id": event_id, "qty": qty}, sort_keys=True).encode()).hexdigest()
+    booking_id = next_public_id(BOOKING)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        held = _claim(customer=customer, key=key, digest=digest, booking_id=booking_id)
+        if held is None:
+            return booking_id, None
+        booking = bookings().find_one({"_id": held["booking_id"]})
+        if booking is not None and booking["status"] != VOID:
+            return None, (booking, events().find_one({"_id": booking["event_id"]}, NO_MARKERS))
+        # The holder failed (VOID), or went silent long ago: fence its booking id so it
+        # can never land, and take the key over.
+        stale = held["created_at"] <= now() - timedelta(seconds=settings.RECONCILE_AFTER_SECONDS)
+        dead = booking is not None or (stale and fence(held["booking_id"], event_id, customer.pk))
+        if dead and _take(held, booking_id, digest):
+            return booking_id, None
+        if not dead:
+            if time.monotonic() > deadline:
+                raise IdempotencyKeyInUse()
+            time.sleep(0.05)
+
+
+def key_release(*, customer, key, booking_id, error):
+    """After booking under the key failed with `error`: if nothing was booked, free
+    the key so that a retry with it may book."""
+    if isinstance(error, DomainError) or bookings().find_one({"_id": booking_id, "status": VOID}):
+        idempotency_keys().delete_one({"customer_id": customer.pk, "key": key, "booking_id": booking_id})
+
+
+def keys_expire():
+    """Forget keys older than IDEMPOTENCY_KEY_HOURS; returns how many."""
+    expired = now() - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
+    return idempotency_keys().delete_many({"created_at": {"$lte": expired}}).deleted_count
+
+
+def _claim(*, customer, key, digest, booking_id):
+    """None when this request now holds the key; otherwise the row of the request that does."""
+    expiry = timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
+    while True:
+        moment = now()
+        try:
+            idempotency_keys().insert_one(
+                {"customer_id": customer.pk, "key": key, "request_hash": digest, "booking_id": booking_id, "created_at": moment}
+            )
+            return None
+        except DuplicateKeyError:
+            held = idempotency_keys().find_one({"customer_id": customer.pk, "key": key})
+        if held is None:
+            continue
+        if held["created_at"] <= moment - expiry:
+            if _take(held, booking_id, digest):
+                return None
+            continue
+        if held["request_hash"] != digest:
+            raise IdempotencyKeyReused()
+        return held
+
+
+def _take(held, booking_id, digest):
+    taken = idempotency_keys().update_one(
+        {"_id": held["_id"], "booking_id": held["booking_id"]},
+        {"$set": {"booking_id": booking_id, "request_hash": digest, "created_at": now()}},
+    )
+    return taken.modified_count == 1

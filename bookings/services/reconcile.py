@@ -1,0 +1,61 @@
+"""The reconciler: settles what requests that died left behind. Run by
+`manage.py reconcile_bookings` (once, or `--every N` seconds as its own process:
+what `make run` starts beside daphne). Several may run at once: it is safe to."""
+
+import logging
+import time
+from collections import Counter
+from datetime import timedelta
+
+from django.conf import settings
+
+from bookings.services.cascade import cascade
+from bookings.services.idempotency import keys_expire
+from bookings.services.markers import settle_marker
+from eventbooking.mongo import bookings, events
+from eventbooking.timeutil import now
+from events.models import EventStatus
+from events.store import NO_MARKERS
+from notifications.services import BOOKING_CANCELLED, notify
+
+log = logging.getLogger(__name__)
+
+
+def bookings_reconcile(*, older_than_seconds=None):
+    """Settle the markers of requests that died (older than the threshold), finish
+    the cascades of cancelled events, forget expired idempotency keys. Returns counts."""
+    seconds = settings.RECONCILE_AFTER_SECONDS if older_than_seconds is None else older_than_seconds
+    cutoff = now() - timedelta(seconds=seconds)
+    done = Counter()
+    for event in events().find({"status": EventStatus.PUBLISHED.value, "pending.at": {"$lte": cutoff}}, {"pending": 1}):
+        for marker in event["pending"]:
+            if marker["at"] > cutoff:
+                continue
+            outcome = settle_marker(event["_id"], marker)
+            done[outcome] += 1
+            if outcome == "finished":
+                booking = bookings().find_one({"_id": marker["booking"]})
+                notify(BOOKING_CANCELLED, booking=booking, event=events().find_one({"_id": event["_id"]}, NO_MARKERS))
+    # A cancelled event still counting tickets has bookings or markers left to settle.
+    for event in events().find({"status": EventStatus.CANCELLED.value, "tickets_sold": {"$gt": 0}}, NO_MARKERS):
+        done["cancelled_by_event"] += cascade(event=event, older_than_seconds=seconds)
+        done["cascades"] += 1
+    done["keys_expired"] = keys_expire()
+    return {name: count for name, count in done.items() if count}
+
+
+def bookings_reconcile_every(seconds, *, older_than_seconds=None, report=None):
+    """Run the reconciler every `seconds` until interrupted; a failed pass is logged
+    and the next one tries again."""
+    while True:
+        try:
+            done = bookings_reconcile(older_than_seconds=older_than_seconds)
+            if done:
+                (report or _log_report)(done)
+        except Exception:
+            log.exception("reconciling bookings failed; next try in %ss", seconds)
+        time.sleep(seconds)
+
+
+def _log_report(done):
+    log.info("reconciled bookings: %s", done)

@@ -1,0 +1,151 @@
+"""Plain helpers for the tests (fixtures live in the conftest.py files, helpers here).
+
+Users are made with the fast password hasher of tests/settings.py, which the
+server processes of tests/servers.py use too."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from importlib import import_module
+
+import httpx
+import jwt
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.test import Client
+
+from accounts.models import Role, User
+from accounts.services import user_issue_tokens, user_register
+from eventbooking.mongo import collection
+from tests.realtime.clients import WAIT
+
+PASSWORD = "Correct-Horse-42"
+STAFF_EMAIL = "staff@example.com"
+
+
+# Users and tokens -------------------------------------------------------------
+
+
+def new_user(role=Role.CUSTOMER, name=None, email=None):
+    tag = uuid.uuid4().hex[:8]
+    return user_register(
+        name=name or f"{role.title()} {tag}",
+        email=email or f"{role.lower()}-{tag}@example.com",
+        password=PASSWORD,
+        role=role,
+    )
+
+
+def token_for(user):
+    return user_issue_tokens(user=user)["access"]
+
+
+def make_customers(count):
+    """`count` new customers' access tokens."""
+    return [token_for(new_user(Role.CUSTOMER)) for _ in range(count)]
+
+
+def forge_token(user, *, expired=False, key=None):
+    """An access token signed with the server's key (or another), optionally expired."""
+    moment = datetime.now(UTC)
+    exp = moment - timedelta(minutes=1) if expired else moment + timedelta(minutes=5)
+    claims = {"token_type": "access", "exp": exp, "iat": moment - timedelta(minutes=10), "jti": "forged", "user_id": str(user.pk)}
+    return jwt.encode(claims, key or settings.SIMPLE_JWT["SIGNING_KEY"], algorithm="HS256")
+
+
+def browser_for(user):
+    """A Django test client whose session is logged in as `user`.
+
+    Logging in through the form needs a real MongoDB (Django updates the user's
+    last_login and the session row: ORM updates the local server cannot run), so
+    tests on the local server start from the state a login leaves behind: a session
+    row, inserted, that names the user."""
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    browser = Client()
+    browser.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    return browser
+
+
+def staff_without_permissions():
+    """is_staff, not a superuser, no model permissions."""
+    return User.objects.create_user(email="clerk@example.com", password=PASSWORD, name="Clerk", role=Role.ORGANIZER, is_staff=True)
+
+
+# Events -----------------------------------------------------------------------
+
+
+def future(days=30, hours=0):
+    return datetime.now(UTC) + timedelta(days=days, hours=hours)
+
+
+def iso(moment):
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def event_body(**overrides):
+    """A complete event for POST /events; an override of None leaves that field out."""
+    body = {
+        "title": "Jazz Night",
+        "description": "Live quartet",
+        "city": "Lyon",
+        "venue": "Le Sucre",
+        "tags": ["jazz", "live"],
+        "starts_at": iso(future()),
+        "price": "12.50",
+        "capacity": 50,
+    }
+    body.update(overrides)
+    return {key: value for key, value in body.items() if value is not None}
+
+
+def event_doc(event_id):
+    return collection("events").find_one({"_id": event_id})
+
+
+def sell(event_id, qty, price_cents=1250):
+    """Seats sold, written straight into the event as a booking would (bookings are another app)."""
+    collection("events").update_one(
+        {"_id": event_id},
+        {"$inc": {"seats_available": -qty, "tickets_sold": qty, "revenue_cents": qty * price_cents}},
+    )
+
+
+# Bookings ---------------------------------------------------------------------
+
+
+def book(client, event_id, qty=1, **headers):
+    """POST /bookings through a test client."""
+    return client.post("/bookings", {"eventId": event_id, "qty": qty}, format="json", headers=headers or None)
+
+
+def post_as(server, user, path, body=None, status=200):
+    """POST through a real server process as `user`; assert the status; return the JSON."""
+    response = httpx.post(
+        f"{server.url}{path}", json=body, headers={"Authorization": f"Bearer {token_for(user)}"}, timeout=WAIT
+    )
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def book_through(server, user, event_id, qty=1):
+    """A booking made through a real server process; returns it."""
+    return post_as(server, user, "/bookings", {"eventId": event_id, "qty": qty}, status=201)
+
+
+def confirmed(event_id):
+    return list(collection("bookings").find({"event_id": event_id, "status": "CONFIRMED"}))
+
+
+def assert_invariant(event_id):
+    """capacity == seats_available + confirmed seats; sold and revenue equal the bookings'; no marker left."""
+    event = event_doc(event_id)
+    rows = confirmed(event_id)
+    seats = sum(row["qty"] for row in rows)
+    assert event["pending"] == []
+    assert event["capacity"] == event["seats_available"] + seats, (event, seats)
+    assert event["tickets_sold"] == seats
+    assert event["revenue_cents"] == sum(row["amount_cents"] for row in rows)
+    return event, rows
