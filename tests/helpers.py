@@ -53,12 +53,9 @@ def forge_token(user, *, expired=False, key=None):
 
 
 def browser_for(user):
-    """A Django test client whose session is logged in as `user`.
-
-    Logging in through the form needs a real MongoDB (Django updates the user's
-    last_login and the session row: ORM updates the local server cannot run), so
-    tests on the local server start from the state a login leaves behind: a session
-    row, inserted, that names the user."""
+    """A Django test client whose session is logged in as `user`: the state a login
+    leaves behind (a session row that names the user), for tests about something
+    other than logging in."""
     session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"

@@ -1,4 +1,6 @@
-"""Staff users and browsers logged in to /admin/ (see tests.helpers.browser_for)."""
+"""Staff users and browsers logged in to /admin/: through the login form as staff
+do (`logged_in_browser`), or, for tests about something else, from the state a
+login leaves behind (`tests.helpers.browser_for`)."""
 
 import pytest
 from django.test import Client
@@ -19,7 +21,7 @@ def staff_browser(staff):
 
 @pytest.fixture
 def logged_in_browser(staff):
-    """Real MongoDB only: logged in through the admin's login form."""
+    """Logged in through the admin's login form."""
     browser = Client()
     response = browser.post("/admin/login/?next=/admin/", {"username": STAFF_EMAIL, "password": PASSWORD})
     assert response.status_code == 302 and response.url == "/admin/", response.content
