@@ -24,6 +24,8 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
+from eventbooking import jsonbody
+
 log = logging.getLogger(__name__)
 
 # WebSocket close codes (4000-4999 are the application's). Socket.io clients get
@@ -109,6 +111,9 @@ def socketio_server():
         client_manager=manager,
         cors_allowed_origins=lambda origin, environ: origin_allowed(origin, environ.get("HTTP_HOST")),
         max_http_buffer_size=64 * 1024,
+        # Packets that are not JSON or nest too deep: refused, not a RecursionError.
+        json=jsonbody,
+        serializer=jsonbody.SocketIOPacket,
     )
 
     @sio.event

@@ -1,0 +1,153 @@
+"""What an attacker or a careless client probing a running server finds (issue 10):
+deep nesting, odd token claims, unknown routes, reason phrases, one log record per
+error, chunked bodies. All over HTTP (or WebSocket) against real daphne processes."""
+
+import base64
+import json
+import socket
+import time
+from pathlib import Path
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import httpx
+import jwt
+import pytest
+from django.conf import settings
+from websockets.sync.client import connect as ws_connect
+
+from tests.conftest import event_body, token_for
+from tests.realtime.clients import WAIT
+
+DEEP = 5000
+
+
+def log_mark(server):
+    return len(Path(server.log.name).read_bytes())
+
+
+def log_since(server, mark):
+    return Path(server.log.name).read_bytes()[mark:].decode(errors="replace")
+
+
+def deep_bodies():
+    return {
+        "arrays": "[" * DEEP + "]" * DEEP,
+        "objects": '{"a":' * DEEP + "1" + "}" * DEEP,
+        "mixed": '{"email": ' + '[{"x":' * DEEP + "1" + "}]" * DEEP + "}",
+    }
+
+
+def assert_error_shape(response, status, code=None):
+    assert response.status_code == status, (response.status_code, response.text[:500])
+    assert response.headers["content-type"].startswith("application/json"), response.text[:300]
+    body = response.json()
+    assert set(body) == {"error"} and isinstance(body["error"]["message"], str)
+    if code:
+        assert body["error"]["code"] == code, body
+    return body["error"]
+
+
+def raw_request(url, request):
+    """Send bytes as they are; return (status line, headers, body) of the answer."""
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=WAIT) as sock:
+        sock.sendall(request)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {name.lower(): value.strip() for name, _, value in (line.partition(":") for line in lines[1:])}
+        length = int(headers.get("content-length", 0))
+        while len(body) < length:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            body += chunk
+    return lines[0], headers, body
+
+
+def sign(claims, header=None):
+    return jwt.encode(claims, settings.SIMPLE_JWT["SIGNING_KEY"], algorithm="HS256", headers=header)
+
+
+def claims_for(user, **overrides):
+    moment = datetime.now(UTC)
+    claims = {
+        "token_type": "access",
+        "exp": moment + timedelta(minutes=5),
+        "iat": moment,
+        "jti": "probe",
+        "user_id": str(user.pk),
+        "role": user.role,
+    }
+    claims.update(overrides)
+    return {key: value for key, value in claims.items() if value is not ...}
+
+
+# 1. Deep nesting ------------------------------------------------------------
+
+
+def body_endpoints(server):
+    """Every (method, path) of the published schema that takes a body, ids filled in."""
+    document = httpx.get(f"{server.url}/schema/", headers={"Accept": "application/vnd.oai.openapi+json"}).json()
+    found = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                found.append((method.upper(), path))
+    return found
+
+
+@pytest.mark.parametrize("shape", sorted(deep_bodies()))
+def test_deep_nesting_is_400_on_every_endpoint_that_takes_a_body(server, organizer, customer, create_event, shape):
+    event = create_event(publish=True)
+    mark = log_mark(server)
+    endpoints = body_endpoints(server)
+    assert ("POST", "/login") in endpoints and ("POST", "/events") in endpoints
+    checked = 0
+    for method, path in endpoints:
+        concrete = path.replace("{event_id}", event["id"]).replace("{id}", event["id"])
+        for user in (organizer, customer):
+            response = httpx.request(
+                method,
+                f"{server.url}{concrete}",
+                content=deep_bodies()[shape],
+                headers={"Content-Type": "application/json", "Authorization": f"Bearer {token_for(user)}"},
+                timeout=WAIT,
+            )
+            if response.status_code in (403, 405):
+                continue  # the role may not call it: refused before the body is read
+            error = assert_error_shape(response, 400, "parse_error")
+            assert "nested" in error["message"]
+            checked += 1
+    assert checked >= 6
+    assert "Traceback" not in log_since(server, mark)
+
+
+def test_deep_nesting_over_the_websocket_is_a_bad_message(server):
+    mark = log_mark(server)
+    with ws_connect(f"{server.ws_url}/ws/notifications/", open_timeout=WAIT) as ws:
+        ws.send(json.dumps({"type": "auth", "token": "x"})[:-1] + ', "extra": ' + "[" * DEEP + "]" * DEEP + "}")
+        error = json.loads(ws.recv(timeout=WAIT))
+        assert error["data"]["code"] == "bad_message"
+        with pytest.raises(Exception):
+            ws.recv(timeout=WAIT)
+        assert ws.close_code == 4400
+    assert "Traceback" not in log_since(server, mark)
+
+
+def test_deep_nesting_over_socketio_is_refused_without_a_traceback(server):
+    mark = log_mark(server)
+    with ws_connect(f"{server.ws_url}/socket.io/?EIO=4&transport=websocket", open_timeout=WAIT) as ws:
+        assert ws.recv(timeout=WAIT).startswith("0{")
+        ws.send("40" + "[" * DEEP + "]" * DEEP)
+        with pytest.raises(Exception):
+            while True:  # the server ignores it or drops the connection
+                ws.recv(timeout=3)
+    time.sleep(0.5)
+    assert "Traceback" not in log_since(server, mark) and "RecursionError" not in log_since(server, mark)
