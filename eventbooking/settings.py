@@ -185,7 +185,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["eventbooking.jsonbody.BoundedJSONParser"],
@@ -209,6 +209,9 @@ SIMPLE_JWT = {
     "USER_ID_CLAIM": "user_id",
     "UPDATE_LAST_LOGIN": False,
     "AUTH_HEADER_TYPES": ("Bearer",),
+    # Claims of the wrong shape are a 401 (accounts/authentication.py).
+    "AUTH_TOKEN_CLASSES": ("accounts.authentication.CheckedAccessToken",),
+    "TOKEN_REFRESH_SERIALIZER": "accounts.authentication.RefreshInput",
 }
 
 LANGUAGE_CODE = "en-us"

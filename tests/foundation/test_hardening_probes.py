@@ -151,3 +151,57 @@ def test_deep_nesting_over_socketio_is_refused_without_a_traceback(server):
                 ws.recv(timeout=3)
     time.sleep(0.5)
     assert "Traceback" not in log_since(server, mark) and "RecursionError" not in log_since(server, mark)
+
+
+# 2. Validly signed tokens with odd claims -----------------------------------
+
+ODD_CLAIMS = {
+    "user_id object": {"user_id": {"$ne": None}},
+    "user_id list": {"user_id": ["x"]},
+    "user_id number": {"user_id": 12},
+    "user_id not an ObjectId": {"user_id": "not-an-object-id"},
+    "user_id null": {"user_id": None},
+    "user_id missing": {"user_id": ...},
+    "role unknown": {"role": "ADMIN"},
+    "role object": {"role": {"x": 1}},
+    "exp text": {"exp": "tomorrow"},
+    "token_type list": {"token_type": ["access"]},
+}
+
+
+def odd_tokens(user, token_type="access"):
+    def make(**overrides):
+        return sign(claims_for(user, **{"token_type": token_type, **overrides}))
+
+    tokens = {name: make(**overrides) for name, overrides in ODD_CLAIMS.items()}
+    tokens["role not the user's"] = make(role="ORGANIZER" if user.role == "CUSTOMER" else "CUSTOMER")
+    tokens["user gone"] = make(user_id="0123456789abcdef01234567")
+    deep = base64.urlsafe_b64encode(("[" * DEEP + "]" * DEEP).encode()).decode().rstrip("=")
+    tokens["header nested deep"] = f"{deep}.{make().split('.', 1)[1]}"
+    return tokens
+
+
+def test_validly_signed_token_with_odd_claims_is_401(server, customer):
+    mark = log_mark(server)
+    assert httpx.get(f"{server.url}/me", headers={"Authorization": f"Bearer {sign(claims_for(customer))}"}).status_code == 200
+    assert httpx.post(f"{server.url}/token/refresh", json={"refresh": sign(claims_for(customer, token_type="refresh"))}).status_code == 200
+    for name, token in odd_tokens(customer).items():
+        response = httpx.get(f"{server.url}/me", headers={"Authorization": f"Bearer {token}"}, timeout=WAIT)
+        assert response.status_code == 401, (name, response.text[:300])
+        assert_error_shape(response, 401)
+    for name, token in odd_tokens(customer, "refresh").items():
+        refresh = httpx.post(f"{server.url}/token/refresh", json={"refresh": token}, timeout=WAIT)
+        assert refresh.status_code == 401, (name, refresh.text[:300])
+        assert_error_shape(refresh, 401)
+    assert "Traceback" not in log_since(server, mark)
+
+
+def test_validly_signed_token_with_odd_claims_is_closed_4401_on_the_websocket(server, customer):
+    for name, token in odd_tokens(customer).items():
+        with ws_connect(f"{server.ws_url}/ws/notifications/", open_timeout=WAIT) as ws:
+            ws.send(json.dumps({"type": "auth", "token": token}))
+            error = json.loads(ws.recv(timeout=WAIT))
+            assert error["data"]["code"] == "token_invalid", (name, error)
+            with pytest.raises(Exception):
+                ws.recv(timeout=WAIT)
+            assert ws.close_code == 4401, name
