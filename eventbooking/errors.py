@@ -14,6 +14,8 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
+from django.urls import resolve
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -108,6 +110,20 @@ def exception_handler(exc, context):
 
 def not_found_view(request, exception=None):
     return JsonResponse(error_body("not_found", "No such route."), status=404)
+
+
+@csrf_exempt
+def unknown_route(request):
+    """Every path no route matches, any method, DEBUG or not (Django's DEBUG 404
+    is an HTML page listing every URL pattern). The admin keeps its own 404s."""
+    message = "No such route."
+    if request.path.endswith("/") and len(request.path) > 1:
+        try:
+            resolve(request.path.rstrip("/"))
+            message = f"No such route. Did you mean {request.path.rstrip('/')} (no trailing slash)?"
+        except Http404:
+            pass
+    return JsonResponse(error_body("not_found", message), status=404)
 
 
 def server_error_view(request):

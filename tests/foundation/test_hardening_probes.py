@@ -205,3 +205,18 @@ def test_validly_signed_token_with_odd_claims_is_closed_4401_on_the_websocket(se
             with pytest.raises(Exception):
                 ws.recv(timeout=WAIT)
             assert ws.close_code == 4401, name
+
+
+# 6. Unknown routes -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("debug", ["1", "0"])
+def test_unknown_routes_answer_json_in_the_error_shape(start_server, debug):
+    server = start_server(extra_env={"DEBUG": debug})
+    probes = [("GET", "/events/"), ("GET", "/nope"), ("POST", "/nope"), ("DELETE", "/events/x/y/z"), ("PUT", "/login/"), ("PATCH", "/"), ("OPTIONS", "/nope")]
+    for method, path in probes:
+        response = httpx.request(method, f"{server.url}{path}", json={"a": 1} if method in ("POST", "PUT", "PATCH") else None)
+        error = assert_error_shape(response, 404, "not_found")
+        assert "<html" not in response.text.lower()
+        if path == "/events/":
+            assert "/events" in error["message"]
