@@ -90,8 +90,15 @@ def exception_handler(exc, context):
 
     response = drf_exception_handler(exc, context)
     if response is None:
-        logger.exception("Unhandled error", exc_info=exc)
-        return Response(error_body("server_error", "Internal server error."), status=500)
+        request = context.get("request")
+        logger.error(
+            "Unhandled error request_id=%s %s %s",
+            getattr(request, "request_id", "-"), getattr(request, "method", "-"), getattr(request, "path", "-"),
+            exc_info=exc,
+        )
+        response = Response(error_body("server_error", "Internal server error."), status=500)
+        response._has_been_logged = True  # logged once, here: Django's django.request would log it again
+        return response
 
     if isinstance(exc, drf.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}

@@ -220,3 +220,32 @@ def test_unknown_routes_answer_json_in_the_error_shape(start_server, debug):
         assert "<html" not in response.text.lower()
         if path == "/events/":
             assert "/events" in error["message"]
+
+
+# 7. Reason phrases and one log record per error ---------------------------------
+
+
+def test_status_lines_carry_the_standard_reason_phrase(start_server):
+    server = start_server(extra_env={"LOGIN_RATE_PER_ADDRESS": "1/min"})
+    body = b'{"email": "a@example.com", "password": "x"}'
+    request = b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body)
+    statuses = [raw_request(server.url, request)[0] for _ in range(2)]
+    assert statuses == ["HTTP/1.1 401 Unauthorized", "HTTP/1.1 429 Too Many Requests"]
+
+
+def test_a_server_error_is_logged_once_with_its_request_id():
+    from tests.servers import DaphneServer
+
+    server = DaphneServer(extra_env={"MONGODB_URI": "mongodb://127.0.0.1:9/", "MONGODB_TIMEOUT_MS": "300"})
+    server.start(healthy=False)
+    try:
+        response = httpx.get(f"{server.url}/events", headers={"X-Request-ID": "probe-500-once"}, timeout=30)
+        assert_error_shape(response, 500, "server_error")
+        time.sleep(0.5)
+        log = log_since(server, 0)
+    finally:
+        server.stop()
+    assert log.count("Traceback") == 1, log
+    assert log.count("Internal Server Error") + log.count("Unhandled error") == 1, log
+    error_line = next(line for line in log.splitlines() if "Unhandled error" in line)
+    assert "probe-500-once" in error_line
