@@ -62,12 +62,16 @@ def raw_request(url, request):
         head, _, body = data.partition(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
         headers = {name.lower(): value.strip() for name, _, value in (line.partition(":") for line in lines[1:])}
-        length = int(headers.get("content-length", 0))
-        while len(body) < length:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
+        while chunk := sock.recv(65536):  # Connection: close
             body += chunk
+    if headers.get("transfer-encoding") == "chunked":
+        decoded = b""
+        while True:
+            size, _, rest = body.partition(b"\r\n")
+            if int(size, 16) == 0:
+                break
+            decoded, body = decoded + rest[: int(size, 16)], rest[int(size, 16) + 2 :]
+        body = decoded
     return lines[0], headers, body
 
 
@@ -249,3 +253,24 @@ def test_a_server_error_is_logged_once_with_its_request_id():
     assert log.count("Internal Server Error") + log.count("Unhandled error") == 1, log
     error_line = next(line for line in log.splitlines() if "Unhandled error" in line)
     assert "probe-500-once" in error_line
+
+
+# 8. Chunked bodies ------------------------------------------------------------------
+
+
+def test_a_chunked_body_is_never_silently_dropped(server, customer):
+    body = json.dumps({"email": customer.email, "password": "Wrong-Pass-000"}).encode()
+    chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+    request = b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + chunked
+    status, headers, answer = raw_request(server.url, request)
+    assert status == "HTTP/1.1 411 Length Required", (status, answer)
+    error = json.loads(answer)["error"]
+    assert error["code"] == "length_required" and "Content-Length" in error["message"]
+
+    def stream():
+        yield json.dumps(event_body())[:10].encode()
+        yield json.dumps(event_body())[10:].encode()
+
+    streamed = httpx.post(f"{server.url}/events", content=stream(), headers={"Content-Type": "application/json", "Authorization": f"Bearer {token_for(customer)}"})
+    assert_error_shape(streamed, 411, "length_required")
+
