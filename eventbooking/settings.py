@@ -193,8 +193,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "eventbooking.schema.AutoSchema",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_THROTTLE_RATES": {
-        "login_email": env_str("LOGIN_RATE_PER_EMAIL", "5/min"),
+        # accounts/throttles.py: per account from one address; per address; wrong
+        # passwords per account from addresses it has not logged in from.
+        "login_email_address": env_str("LOGIN_RATE_PER_EMAIL_ADDRESS", "5/min"),
         "login_address": env_str("LOGIN_RATE_PER_ADDRESS", "30/min"),
+        "login_email_failures": env_str("LOGIN_FAILURES_PER_EMAIL", "20/hour"),
+        "register_address": env_str("REGISTER_RATE_PER_ADDRESS", "10/hour"),
     },
     # One hop (the load balancer) in front of daphne is trusted for the client address.
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),
