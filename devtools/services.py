@@ -106,6 +106,8 @@ def main(argv):
         parser.error("no command given")
 
     env = dict(os.environ)
+    # Django keeps the development key there too (eventbooking/devkey.py).
+    env.setdefault("DATA_DIR", str(Path(args.data).resolve()))
     services = []
     try:
         if not env.get("MONGODB_URI"):

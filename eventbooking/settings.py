@@ -10,6 +10,8 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from eventbooking.devkey import PUBLIC_DEVELOPMENT_KEY, development_secret_key, is_loopback
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -36,14 +38,17 @@ def env_list(name, default):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-DEFAULT_SECRET_KEY = "insecure-local-development-key-do-not-use-in-production"
-SECRET_KEY = env_str("SECRET_KEY", DEFAULT_SECRET_KEY)
 DEBUG = env_bool("DEBUG", False)
-if not DEBUG and SECRET_KEY == DEFAULT_SECRET_KEY:
-    raise ImproperlyConfigured(
-        "SECRET_KEY is the built-in development key and DEBUG is off. "
-        "Set SECRET_KEY to a long random value (or DEBUG=1 for a local run)."
-    )
+# Local state of `make run`: the local database's files and the development key.
+DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / ".data")))
+# The address `make run` binds daphne to; anything but loopback lets others connect.
+HOST = env_str("HOST", "127.0.0.1")
+SECRET_KEY = env_str("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY is unset and DEBUG is off: set SECRET_KEY to a long random value.")
+    # A random key made on first run, kept in DATA_DIR/secret-key (eventbooking/devkey.py).
+    SECRET_KEY = development_secret_key(DATA_DIR)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 
@@ -217,6 +222,13 @@ SIMPLE_JWT = {
     "AUTH_TOKEN_CLASSES": ("accounts.authentication.CheckedAccessToken",),
     "TOKEN_REFRESH_SERIALIZER": "accounts.authentication.RefreshInput",
 }
+
+if PUBLIC_DEVELOPMENT_KEY in (SECRET_KEY, SIMPLE_JWT["SIGNING_KEY"]) and not (DEBUG and is_loopback(HOST)):
+    raise ImproperlyConfigured(
+        "SECRET_KEY or JWT_SIGNING_KEY is the development key that is public in the repository: anyone could "
+        f"forge a token. Refused with DEBUG off or HOST={HOST} (not loopback). Unset it (a DEBUG run makes "
+        "a random key in DATA_DIR/secret-key) or set a long random value."
+    )
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
