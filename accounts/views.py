@@ -10,7 +10,14 @@ from rest_framework_simplejwt.views import TokenRefreshView
 from accounts.permissions import AUTHENTICATED, RolePermission
 from accounts.serializers import LoginInput, RegisterInput, TokensOutput, UserOutput
 from accounts.services import user_issue_tokens, user_register
-from accounts.throttles import LoginAddressThrottle, LoginEmailThrottle
+from accounts.throttles import (
+    LoginAddressThrottle,
+    LoginEmailAddressThrottle,
+    LoginEmailFailuresThrottle,
+    login_failed,
+    login_succeeded,
+    register_throttle_check,
+)
 from eventbooking.schema import api_doc
 
 
@@ -31,16 +38,17 @@ class PublicEndpoint:
 
 class RegisterView(PublicEndpoint, APIView):
 
-    @api_doc(summary="Register an organizer or a customer", request=RegisterInput, responses={201: UserOutput}, errors=(400, 409), public=True)
+    @api_doc(summary="Register an organizer or a customer", request=RegisterInput, responses={201: UserOutput}, errors=(400, 409, 429), public=True)
     def post(self, request):
         data = RegisterInput(data=request.data)
         data.is_valid(raise_exception=True)
+        register_throttle_check(request=request, view=self)
         user = user_register(**data.validated_data)
         return Response(UserOutput(user).data, status=status.HTTP_201_CREATED)
 
 
 class LoginView(PublicEndpoint, APIView):
-    throttle_classes = [LoginAddressThrottle, LoginEmailThrottle]
+    throttle_classes = [LoginAddressThrottle, LoginEmailAddressThrottle, LoginEmailFailuresThrottle]
 
     @api_doc(summary="Log in: access and refresh tokens", request=LoginInput, responses={200: TokensOutput}, errors=(400, 401, 429), public=True)
     def post(self, request):
@@ -48,8 +56,10 @@ class LoginView(PublicEndpoint, APIView):
         data.is_valid(raise_exception=True)
         user = authenticate(request, **data.validated_data)
         if user is None:
+            login_failed(request=request, view=self)
             # One message for unknown email and wrong password: no account probing.
             raise InvalidCredentials()
+        login_succeeded(request=request, view=self)
         return Response(TokensOutput({**user_issue_tokens(user=user), "user": user}).data)
 
 

@@ -14,6 +14,7 @@ leaves orphans.
 
 import argparse
 import ctypes
+import fcntl
 import os
 import shlex
 import shutil
@@ -60,6 +61,26 @@ def start_mongo(backend="memory", data=None, timeout=60):
             return proc, f"mongodb://{address}/?directConnection=true"
     proc.kill()
     sys.exit("the local MongoDB-compatible server did not start")
+
+
+def hold_data_dir(data):
+    """Lock DATA/mongo.lock for this process's life (the kernel drops it when the
+    process dies), or exit with one line naming the process that holds it."""
+    data.mkdir(parents=True, exist_ok=True)
+    lock = open(data / "mongo.lock", "a+")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.seek(0)
+        holder = lock.read().strip() or "unknown"
+        sys.exit(
+            f"The local database in {data} is in use by another `make run` or `make createstaff` "
+            f"(pid {holder}): stop that one first (Ctrl-C in its terminal), or set MONGODB_URI to share one MongoDB."
+        )
+    lock.truncate(0)
+    lock.write(f"{os.getpid()}\n")
+    lock.flush()
+    return lock
 
 
 def start_redis(timeout=20):
@@ -110,10 +131,14 @@ def main(argv):
         parser.error("no command given")
 
     env = dict(os.environ)
+    # Django keeps the development key there too (eventbooking/devkey.py).
+    env.setdefault("DATA_DIR", str(Path(args.data).resolve()))
     services = []
     try:
         if not env.get("MONGODB_URI"):
             data = Path(args.data) / "mongo" if args.mongo == "h2" else None
+            if data:
+                lock = hold_data_dir(data)  # noqa: F841 - held until this process exits
             proc, env["MONGODB_URI"] = start_mongo(args.mongo, data)
             services.append(proc)
             env["EVENTBOOKING_LOCAL_MONGO"] = args.mongo

@@ -14,6 +14,10 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 # Sets Django up: the imports below load models.
 django_application = get_asgi_application()
 
+from eventbooking.reasons import complete_reason_phrases  # noqa: E402
+
+complete_reason_phrases()
+
 import socketio  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import re_path  # noqa: E402

@@ -14,6 +14,8 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
+from django.urls import resolve
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -96,8 +98,15 @@ def exception_handler(exc, context):
 
     response = drf_exception_handler(exc, context)
     if response is None:
-        logger.exception("Unhandled error", exc_info=exc)
-        return Response(error_body("server_error", "Internal server error."), status=500)
+        request = context.get("request")
+        logger.error(
+            "Unhandled error request_id=%s %s %s",
+            getattr(request, "request_id", "-"), getattr(request, "method", "-"), getattr(request, "path", "-"),
+            exc_info=exc,
+        )
+        response = Response(error_body("server_error", "Internal server error."), status=500)
+        response._has_been_logged = True  # logged once, here: Django's django.request would log it again
+        return response
 
     if isinstance(exc, drf.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
@@ -119,6 +128,20 @@ def exception_handler(exc, context):
 
 def not_found_view(request, exception=None):
     return JsonResponse(error_body("not_found", "No such route."), status=404)
+
+
+@csrf_exempt
+def unknown_route(request):
+    """Every path no route matches, any method, DEBUG or not (Django's DEBUG 404
+    is an HTML page listing every URL pattern). The admin keeps its own 404s."""
+    message = "No such route."
+    if request.path.endswith("/") and len(request.path) > 1:
+        try:
+            resolve(request.path.rstrip("/"))
+            message = f"No such route. Did you mean {request.path.rstrip('/')} (no trailing slash)?"
+        except Http404:
+            pass
+    return JsonResponse(error_body("not_found", message), status=404)
 
 
 def server_error_view(request):

@@ -47,12 +47,16 @@ class RequestContextMiddleware:
 
 class BodySizeLimitMiddleware:
     """413 for a declared body over MAX_REQUEST_BODY_BYTES, before anything reads it.
-    (A body without Content-Length is bounded by DATA_UPLOAD_MAX_MEMORY_SIZE.)"""
+    411 for a body sent without Content-Length (Transfer-Encoding: chunked): Django
+    reads Content-Length bytes of a body, so it would read none of it."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        if "HTTP_TRANSFER_ENCODING" in request.META and not request.META.get("CONTENT_LENGTH"):
+            message = "Send the body with a Content-Length header (chunked transfer encoding is not accepted)."
+            return JsonResponse(error_body("length_required", message), status=411)
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

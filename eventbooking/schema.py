@@ -1,6 +1,7 @@
 """OpenAPI helpers: one description of the error shape, and a decorator that
 documents every status an endpoint can answer (drf-spectacular)."""
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
@@ -77,6 +78,12 @@ def page_of(output):
             "results": output(many=True),
         },
     )
+
+
+class TokenAuthenticationScheme(SimpleJWTScheme):
+    """accounts.authentication.TokenAuthentication is simplejwt's Bearer JWT scheme."""
+
+    target_class = "accounts.authentication.TokenAuthentication"
 
 
 class AutoSchema(SpectacularAutoSchema):

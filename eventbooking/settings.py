@@ -10,6 +10,8 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from eventbooking.devkey import PUBLIC_DEVELOPMENT_KEY, development_secret_key, is_loopback
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -36,14 +38,17 @@ def env_list(name, default):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-DEFAULT_SECRET_KEY = "insecure-local-development-key-do-not-use-in-production"
-SECRET_KEY = env_str("SECRET_KEY", DEFAULT_SECRET_KEY)
 DEBUG = env_bool("DEBUG", False)
-if not DEBUG and SECRET_KEY == DEFAULT_SECRET_KEY:
-    raise ImproperlyConfigured(
-        "SECRET_KEY is the built-in development key and DEBUG is off. "
-        "Set SECRET_KEY to a long random value (or DEBUG=1 for a local run)."
-    )
+# Local state of `make run`: the local database's files and the development key.
+DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / ".data")))
+# The address `make run` binds daphne to; anything but loopback lets others connect.
+HOST = env_str("HOST", "127.0.0.1")
+SECRET_KEY = env_str("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY is unset and DEBUG is off: set SECRET_KEY to a long random value.")
+    # A random key made on first run, kept in DATA_DIR/secret-key (eventbooking/devkey.py).
+    SECRET_KEY = development_secret_key(DATA_DIR)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 
@@ -189,16 +194,20 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["eventbooking.jsonbody.BoundedJSONParser"],
     "EXCEPTION_HANDLER": "eventbooking.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "eventbooking.schema.AutoSchema",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_THROTTLE_RATES": {
-        "login_email": env_str("LOGIN_RATE_PER_EMAIL", "5/min"),
+        # accounts/throttles.py: per account from one address; per address; wrong
+        # passwords per account from addresses it has not logged in from.
+        "login_email_address": env_str("LOGIN_RATE_PER_EMAIL_ADDRESS", "5/min"),
         "login_address": env_str("LOGIN_RATE_PER_ADDRESS", "30/min"),
+        "login_email_failures": env_str("LOGIN_FAILURES_PER_EMAIL", "20/hour"),
+        "register_address": env_str("REGISTER_RATE_PER_ADDRESS", "10/hour"),
     },
     # How many proxies in front of daphne are trusted for the client address (X-Forwarded-For);
     # by default none: the address is the connection's peer. Behind one load balancer, set 1.
@@ -214,7 +223,17 @@ SIMPLE_JWT = {
     "USER_ID_CLAIM": "user_id",
     "UPDATE_LAST_LOGIN": False,
     "AUTH_HEADER_TYPES": ("Bearer",),
+    # Claims of the wrong shape are a 401 (accounts/authentication.py).
+    "AUTH_TOKEN_CLASSES": ("accounts.authentication.CheckedAccessToken",),
+    "TOKEN_REFRESH_SERIALIZER": "accounts.authentication.RefreshInput",
 }
+
+if PUBLIC_DEVELOPMENT_KEY in (SECRET_KEY, SIMPLE_JWT["SIGNING_KEY"]) and not (DEBUG and is_loopback(HOST)):
+    raise ImproperlyConfigured(
+        "SECRET_KEY or JWT_SIGNING_KEY is the development key that is public in the repository: anyone could "
+        f"forge a token. Refused with DEBUG off or HOST={HOST} (not loopback). Unset it (a DEBUG run makes "
+        "a random key in DATA_DIR/secret-key) or set a long random value."
+    )
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -257,6 +276,8 @@ CORS_ALLOW_CREDENTIALS = False
 CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After"]
 CORS_ALLOW_HEADERS = ["authorization", "content-type", "idempotency-key", "x-request-id"]
 MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 64 * 1024)
+# Arrays and objects nested deeper than this in a JSON body or message: 400 parse_error.
+MAX_JSON_DEPTH = env_int("MAX_JSON_DEPTH", 64)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Browsers send `Origin: null` on a form POST from a page served with

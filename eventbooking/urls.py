@@ -1,7 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
+from eventbooking.errors import unknown_route
 from eventbooking.views import DocsView, HealthView
 
 urlpatterns = [
@@ -13,6 +14,8 @@ urlpatterns = [
     path("", include("events.urls")),
     path("", include("bookings.urls")),
     path("", include("analytics.urls")),
+    # Last: what no route above matches is a JSON 404 (the admin answers its own).
+    re_path(r"^(?!admin/).*$", unknown_route),
 ]
 
 handler400 = "eventbooking.errors.bad_request_view"

@@ -28,6 +28,11 @@ class EventCancelled(Conflict):
     message = "A cancelled event cannot be changed."
 
 
+class EventStarted(Conflict):
+    code = "event_started"
+    message = "The event has started: it can no longer be edited, only cancelled."
+
+
 class CapacityBelowSold(Conflict):
     code = "capacity_below_sold"
 
@@ -87,7 +92,12 @@ def event_update(*, event_id, actor, data):
         doc = event_get_mine(event_id=event_id, actor=actor)
         if doc["status"] == EventStatus.CANCELLED:
             raise EventCancelled()
+        moment = now()
         query = {"_id": event_id, "organizer_id": actor.pk, "status": {"$in": EDITABLE_STATUSES}}
+        if doc["status"] == EventStatus.PUBLISHED:
+            if aware(doc["starts_at"]) <= moment:
+                raise EventStarted()
+            query["starts_at"] = {"$gt": moment}  # and still not started when written
         changes = {key: value for key, value in data.items() if key != "capacity"}
         for field in ("title", "city"):
             if field in changes:

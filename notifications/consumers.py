@@ -28,6 +28,7 @@ from notifications.realtime import (
     origin_allowed,
     user_group,
 )
+from eventbooking import jsonbody
 
 AUTH_SECONDS = 10
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         if self.group or self.refused:
             return  # listeners have nothing to say once authenticated
         try:
-            message = json.loads(text_data or bytes_data or b"")
+            message = jsonbody.loads(text_data or bytes_data or b"")
         except ValueError:
             message = None
         if not isinstance(message, dict) or message.get("type") != "auth":

@@ -20,9 +20,10 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
-from rest_framework_simplejwt.tokens import AccessToken
+
+from accounts.authentication import CheckedAccessToken, TokenAuthentication
+from eventbooking import jsonbody
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +64,13 @@ def realtime_authenticate(token):
     if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
         raise Refused("token_invalid", "The token is not a valid access token.")
     try:
-        validated = AccessToken(token)
+        validated = CheckedAccessToken(token)
     except ExpiredTokenError:
         raise Refused("token_expired", "The access token has expired: refresh it and connect again.") from None
     except TokenError:
         raise Refused("token_invalid", "The token is not a valid access token.") from None
     try:
-        return JWTAuthentication().get_user(validated)
+        return TokenAuthentication().get_user(validated)
     except AuthenticationFailed as exc:
         # simplejwt puts its code in a detail dict: {"detail": ..., "code": "user_inactive"}
         if isinstance(exc.detail, dict) and exc.detail.get("code") == "user_inactive":
@@ -109,6 +110,9 @@ def socketio_server():
         client_manager=manager,
         cors_allowed_origins=lambda origin, environ: origin_allowed(origin, environ.get("HTTP_HOST")),
         max_http_buffer_size=64 * 1024,
+        # Packets that are not JSON or nest too deep: refused, not a RecursionError.
+        json=jsonbody,
+        serializer=jsonbody.SocketIOPacket,
     )
 
     @sio.event

@@ -87,9 +87,9 @@ def test_wrong_password_and_unknown_email_get_the_same_401(api):
     assert wrong == unknown
 
 
-def test_login_is_throttled_per_email(api):
+def test_login_is_throttled_per_email_from_one_address(api):
     register(api)
-    rate = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["login_email"].split("/")[0])
+    rate = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["login_email_address"].split("/")[0])
     for _ in range(rate):
         api.post("/login", {"email": "ada@example.com", "password": "wrong"}, format="json")
     response = api.post("/login", {"email": "ada@example.com", "password": PASSWORD}, format="json")

@@ -1,0 +1,39 @@
+"""The development SECRET_KEY: random, made on first use, kept in the data directory.
+
+A local run (DEBUG=1, SECRET_KEY unset) signs sessions and tokens with it, so no
+key that anyone can read in the repository ever signs a token.
+"""
+
+import ipaddress
+import os
+import secrets
+from pathlib import Path
+
+# Once the default; public in the repository: accepted only by a DEBUG run on loopback.
+PUBLIC_DEVELOPMENT_KEY = "insecure-local-development-key-do-not-use-in-production"
+
+
+def development_secret_key(data_dir):
+    path = Path(data_dir) / "secret-key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as file:
+        file.write(key + "\n")
+    return key
+
+
+def is_loopback(host):
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
