@@ -1,0 +1,165 @@
+"""The README's walk-through, run as written: its `sh` blocks go to bash against a
+live daphne on a database of its own, so the ids it shows (EVT-0001, BK-0001) are
+exact, and every answer its comments promise is checked.
+
+A comment `# 201 {"id": "EVT-0001", ...}` under a curl command says what that
+command answers: the status, and key/value pairs found in the JSON body. A curl
+command without such a comment must answer 2xx. A comment holding
+`prints "..."` is a line the walk-through's background listener must print.
+Statuses and bodies are recorded by a `curl` placed first on PATH, which runs
+the real curl and passes its output through unchanged."""
+
+import base64
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pymongo
+import pytest
+
+from tests.servers import DaphneServer
+
+ROOT = Path(__file__).resolve().parents[2]
+SECTION = "## The whole story in curl"
+CURL = re.compile(r"(?<![\w.$/-])curl\s")
+EXPECTED = re.compile(r"^#\s+(\d{3})\b(.*)$")
+PRINTS = re.compile(r'prints "([^"]+)"')
+PAIR = re.compile(r'"(\w+)":\s*("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?|true|false|null)')
+
+pytestmark = pytest.mark.slow
+
+CURL_SHIM = """#!/bin/bash
+# Runs the real curl; records its status and body for the test; output unchanged.
+body=$(mktemp)
+status=$("$REAL_CURL" -o "$body" -w '%{http_code}' "$@")
+rc=$?
+cat "$body"
+printf '%s %s\\n' "$status" "$(base64 -w0 < "$body")" >> "$CURL_LOG"
+rm -f "$body"
+exit $rc
+"""
+
+
+def walkthrough():
+    """The fenced `sh` blocks of the README's walk-through section, joined."""
+    text = (ROOT / "README.md").read_text()
+    start = text.index(SECTION)
+    end = text.find("\n## ", start + len(SECTION))
+    section = text[start : end if end != -1 else None]
+    blocks = re.findall(r"^```sh\n(.*?)^```", section, re.S | re.M)
+    assert blocks, "the walk-through has no ```sh block"
+    return "\n".join(blocks)
+
+
+def expectations(script):
+    """(calls, expected, prints): the number of curl commands, {index: (status, pairs)}, printed lines."""
+    calls, expected, prints = 0, {}, []
+    for line in script.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            prints += PRINTS.findall(stripped)
+            match = EXPECTED.match(stripped)
+            if match:
+                assert calls, f"an expected answer before any curl command: {stripped}"
+                pairs = [(key, json.loads(value)) for key, value in PAIR.findall(match.group(2))]
+                expected[calls - 1] = (int(match.group(1)), pairs)
+        else:
+            calls += len(CURL.findall(line))
+    return calls, expected, prints
+
+
+def dicts(value):
+    if isinstance(value, dict):
+        yield value
+        for item in value.values():
+            yield from dicts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from dicts(item)
+
+
+@pytest.fixture
+def fresh_server(tmp_path):
+    """A daphne on a database of its own, migrated as `make run` does, dropped after."""
+    name = f"walkthrough_{uuid.uuid4().hex[:12]}"
+    server = DaphneServer(extra_env={"MONGODB_NAME": name, "CACHE_PREFIX": name})
+    migrate = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=ROOT, env=server.env, capture_output=True, text=True, timeout=300,
+    )
+    assert migrate.returncode == 0, migrate.stdout + migrate.stderr
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+        with pymongo.MongoClient(server.env["MONGODB_URI"]) as client:
+            client.drop_database(name)
+
+
+def test_the_readme_walkthrough_runs_as_written(fresh_server, tmp_path):
+    script = walkthrough()
+    calls, expected, prints = expectations(script)
+    assert calls >= 8 and len(expected) >= 6 and prints, "the walk-through lost its commands or comments"
+
+    shim = tmp_path / "bin"
+    shim.mkdir()
+    (shim / "curl").write_text(CURL_SHIM)
+    (shim / "curl").chmod(0o755)
+    log = tmp_path / "curl.log"
+    env = dict(
+        os.environ,
+        API=fresh_server.url,
+        PATH=f"{shim}:{os.environ['PATH']}",
+        REAL_CURL=shutil.which("curl"),
+        CURL_LOG=str(log),
+    )
+    proc = subprocess.Popen(
+        ["bash", "-c", script], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, start_new_session=True,
+    )
+    try:
+        output, _ = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        output, _ = proc.communicate()
+        pytest.fail(f"the walk-through did not finish in 120 s:\n{output}\n{fresh_server.output()}")
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # a listener left behind by a failed run
+        except ProcessLookupError:
+            pass
+
+    answers = []
+    for line in log.read_text().splitlines():
+        status, _, body = line.partition(" ")
+        answers.append((int(status), base64.b64decode(body).decode()))
+    assert len(answers) == calls, f"{len(answers)} curl answers for {calls} curl commands:\n{output}"
+    for index, (status, body) in enumerate(answers):
+        want_status, pairs = expected.get(index, (None, []))
+        if want_status is None:
+            assert 200 <= status < 300, f"curl command {index + 1} answered {status}: {body}\n{output}"
+            continue
+        assert status == want_status, f"curl command {index + 1}: {status}, the README says {want_status}: {body}"
+        found = list(dicts(json.loads(body)))
+        for key, value in pairs:
+            assert any(d.get(key) == value for d in found), (
+                f"curl command {index + 1}: no {key!r}: {value!r} in {body}"
+            )
+    for line in prints:
+        assert line in output, f"the listener did not print {line!r}:\n{output}"
+
+
+def test_the_expectations_are_read_from_the_comments():
+    calls, expected, prints = expectations(
+        'X=$(curl -s $API/a | json)\ncurl -s $API/b\n# 409 {"error": {"code": "sold_out", "n": 2}}\n'
+        'curl -s $API/c  # prints "hello there"\n'
+    )
+    assert calls == 3
+    assert expected == {1: (409, [("code", "sold_out"), ("n", 2)])}
+    assert prints == []  # only whole comment lines count
