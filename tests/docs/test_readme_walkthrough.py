@@ -1,6 +1,6 @@
-"""The README's walk-through, run as written: its `sh` blocks go to bash against a
-live daphne on a database of its own, so the ids it shows (EVT-0001, BK-0001) are
-exact, and every answer its comments promise is checked.
+"""The README's walk-through, run as written: `make run` serves a database of its
+own, so the ids the README shows (EVT-0001, BK-0001) are exact; the walk-through's
+`sh` blocks go to bash against it, and every answer its comments promise is checked.
 
 A comment `# 201 {"id": "EVT-0001", ...}` under a curl command says what that
 command answers: the status, and key/value pairs found in the JSON body. A curl
@@ -16,14 +16,17 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
+import tempfile
+import time
 import uuid
 from pathlib import Path
 
+import httpx
 import pymongo
 import pytest
+from django.db import connection
 
-from tests.servers import DaphneServer
+from devtools.services import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SECTION = "## The whole story in curl"
@@ -33,6 +36,9 @@ PRINTS = re.compile(r'prints "([^"]+)"')
 PAIR = re.compile(r'"(\w+)":\s*("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?|true|false|null)')
 
 pytestmark = pytest.mark.slow
+# `make run`'s own defaults: no Redis (REDIS_URL comes from `make test`), and not a
+# make inside the outer make.
+DROPPED_ENV = {"REDIS_URL", "REALTIME_REDIS_URL", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "EVENTBOOKING_LOCAL_MONGO"}
 
 CURL_SHIM = """#!/bin/bash
 # Runs the real curl; records its status and body for the test; output unchanged.
@@ -85,24 +91,56 @@ def dicts(value):
 
 
 @pytest.fixture
-def fresh_server(tmp_path):
-    """A daphne on a database of its own, migrated as `make run` does, dropped after."""
+def make_run():
+    """`make run`, as the README says, on a free port and a database of its own
+    (on the test run's MongoDB server), with `make run`'s defaults otherwise: no
+    Redis. The database is dropped after."""
     name = f"walkthrough_{uuid.uuid4().hex[:12]}"
-    server = DaphneServer(extra_env={"MONGODB_NAME": name, "CACHE_PREFIX": name})
-    migrate = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput"],
-        cwd=ROOT, env=server.env, capture_output=True, text=True, timeout=300,
-    )
-    assert migrate.returncode == 0, migrate.stdout + migrate.stderr
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if key not in DROPPED_ENV}
+    env.update(MONGODB_URI=connection.settings_dict["HOST"], MONGODB_NAME=name, PORT=str(port), HOST="127.0.0.1")
+    log = tempfile.TemporaryFile(mode="w+")
+    proc = subprocess.Popen(["make", "run"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+
+    def output():
+        log.seek(0)
+        return log.read()[-5000:]
+
     try:
-        yield server.start()
+        deadline = time.monotonic() + 300
+        while True:
+            assert proc.poll() is None, f"make run exited with {proc.returncode}:\n{output()}"
+            assert time.monotonic() < deadline, f"make run did not answer /health:\n{output()}"
+            try:
+                if httpx.get(f"{url}/health", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        yield url, output
     finally:
-        server.stop()
-        with pymongo.MongoClient(server.env["MONGODB_URI"]) as client:
+        stop_group(proc)
+        with pymongo.MongoClient(env["MONGODB_URI"]) as client:
             client.drop_database(name)
 
 
-def test_the_readme_walkthrough_runs_as_written(fresh_server, tmp_path):
+def stop_group(proc):
+    """SIGTERM to everything `make run` started (as Ctrl-C would), then SIGKILL."""
+    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def test_the_readme_walkthrough_runs_as_written(make_run, tmp_path):
+    url, server_output = make_run
     script = walkthrough()
     calls, expected, prints = expectations(script)
     assert calls >= 8 and len(expected) >= 6 and prints, "the walk-through lost its commands or comments"
@@ -114,7 +152,7 @@ def test_the_readme_walkthrough_runs_as_written(fresh_server, tmp_path):
     log = tmp_path / "curl.log"
     env = dict(
         os.environ,
-        API=fresh_server.url,
+        API=url,
         PATH=f"{shim}:{os.environ['PATH']}",
         REAL_CURL=shutil.which("curl"),
         CURL_LOG=str(log),
@@ -128,7 +166,7 @@ def test_the_readme_walkthrough_runs_as_written(fresh_server, tmp_path):
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         output, _ = proc.communicate()
-        pytest.fail(f"the walk-through did not finish in 120 s:\n{output}\n{fresh_server.output()}")
+        pytest.fail(f"the walk-through did not finish in 120 s:\n{output}\n{server_output()}")
     finally:
         try:
             os.killpg(proc.pid, signal.SIGKILL)  # a listener left behind by a failed run
