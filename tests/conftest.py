@@ -1,5 +1,5 @@
 """Fixtures: real database (the local MongoDB-compatible server or MONGODB_URI),
-real cache, real daphne processes. See README "Tests"."""
+real cache, real daphne processes. See docs/testing.md."""
 
 import os
 import uuid
