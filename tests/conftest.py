@@ -1,5 +1,6 @@
 """Fixtures: real database (the local MongoDB-compatible server or MONGODB_URI),
-real cache, real daphne processes. Plain helpers are in tests/helpers.py."""
+real cache, real daphne processes. Plain helpers are in tests/helpers.py; see
+docs/testing.md."""
 
 import os
 

@@ -1,5 +1,5 @@
 """Every response the test clients get must answer with a status that the
-OpenAPI schema lists for its operation (see README "API documentation").
+OpenAPI schema lists for its operation (see docs/testing.md, "The schema is a contract").
 
 The `api` and `client_for` fixtures are `SchemaCheckedClient`s, so this holds for
 the whole suite, not only for the tests in tests/docs. What is checked:
