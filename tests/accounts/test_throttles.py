@@ -6,7 +6,7 @@ client address, as behind the load balancer."""
 import httpx
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 WRONG = "Wrong-Horse-00"
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 
 from eventbooking.mongo import collection
-from tests.conftest import future, iso
+from tests.helpers import future, iso
 
 
 def start_it(event_id):

@@ -4,7 +4,7 @@ import httpx
 import jwt
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 from tests.servers import DaphneServer
 
 PUBLIC_KEY = "insecure-local-development-key-do-not-use-in-production"

@@ -16,7 +16,7 @@ import pytest
 from django.conf import settings
 from websockets.sync.client import connect as ws_connect
 
-from tests.conftest import event_body, token_for
+from tests.helpers import event_body, token_for
 from tests.realtime.clients import WAIT
 
 DEEP = 5000
