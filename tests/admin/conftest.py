@@ -1,9 +1,6 @@
-"""Staff users and browsers logged in to /admin/.
-
-Logging in through the form needs a real MongoDB (Django updates the user's
-last_login and the session row: ORM updates the local server cannot run), so
-tests on the local server start from the state a login leaves behind: a session
-row, inserted, that names the staff user."""
+"""Staff users and browsers logged in to /admin/: through the login form as staff
+do (`logged_in_browser`), or, for tests about something else, from the state a
+login leaves behind: a session row that names the user (`browser_for`)."""
 
 from importlib import import_module
 
@@ -43,7 +40,7 @@ def staff_browser(staff):
 
 @pytest.fixture
 def logged_in_browser(staff):
-    """Real MongoDB only: logged in through the admin's login form."""
+    """Logged in through the admin's login form."""
     browser = Client()
     response = browser.post("/admin/login/?next=/admin/", {"username": STAFF_EMAIL, "password": PASSWORD})
     assert response.status_code == 302 and response.url == "/admin/", response.content

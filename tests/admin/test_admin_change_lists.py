@@ -132,3 +132,20 @@ def test_staff_edit_a_user_and_a_deactivated_user_cannot_log_in(logged_in_browse
     assert (customer.name, customer.is_active) == ("Renamed", False)
     login = api.post("/login", {"email": customer.email, "password": PASSWORD}, format="json")
     assert login.status_code == 401
+
+
+def test_staff_delete_a_user_with_the_delete_selected_action(logged_in_browser, make_user):
+    leaving, staying = make_user(name="Leaving"), make_user(name="Staying")
+    form = {"action": "delete_selected", "_selected_action": [str(leaving.pk)], "index": 0}
+    asked = logged_in_browser.post("/admin/accounts/user/", form)
+    assert asked.status_code == 200 and b"Are you sure" in asked.content
+    done = logged_in_browser.post("/admin/accounts/user/", {**form, "post": "yes"}, follow=True)
+    assert done.status_code == 200 and b"Successfully deleted 1" in done.content
+    assert not User.objects.filter(pk=leaving.pk).exists() and User.objects.filter(pk=staying.pk).exists()
+
+
+def test_staff_delete_a_user_from_its_page(logged_in_browser, make_user):
+    user = make_user()
+    response = logged_in_browser.post(f"/admin/accounts/user/{user.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302, response.content[:2000]
+    assert not User.objects.filter(pk=user.pk).exists()

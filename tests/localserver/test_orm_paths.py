@@ -40,6 +40,7 @@ def test_queryset_update_count_and_aggregate(organizer):
     assert Event.objects.filter(status="CANCELLED").count() == 2
     assert Event.objects.filter(status="CANCELLED", cancel_reason="gone").count() == 2
     assert Event.objects.aggregate(total=Sum("price_cents"), top=Max("price_cents")) == {"total": 750, "top": 400}
+    assert Event.objects.filter(status="DRAFT").aggregate(total=Sum("price_cents")) == {"total": None}
 
 
 def test_annotate_count_and_select_related_ordered_by_a_related_field(make_user):

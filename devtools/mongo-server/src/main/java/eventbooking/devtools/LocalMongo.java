@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.TimeZone;
 
 import de.bwaldvogel.mongo.MongoBackend;
 import de.bwaldvogel.mongo.MongoServer;
@@ -33,6 +34,9 @@ public final class LocalMongo {
     private static final String H2_FILE_NAME = "local-mongo.mv.db";
 
     public static void main(String[] args) throws Exception {
+        // MongoDB evaluates date expressions ($year, $hour, $dateToString, ...) in UTC unless told a
+        // timezone; the library uses the JVM's default zone, which follows the machine's TZ.
+        TimeZone.setDefault(TimeZone.getTimeZone("UTC"));
         int port = 0;
         String backendName = "memory";
         String data = "local-mongo-data";
