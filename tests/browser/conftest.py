@@ -137,7 +137,8 @@ def staff():
 def staff_page(page, staff):
     """Logged in through the admin's login form, as staff do."""
     page.log_in()
-    page.find("#site-name")
+    # The login page has #site-name too: wait for what only a logged-in page shows.
+    page.find("#user-tools")
     assert page.path() == "/admin/", page.text()
     return page
 
