@@ -168,6 +168,7 @@ ODD_CLAIMS = {
     "user_id missing": {"user_id": ...},
     "role unknown": {"role": "ADMIN"},
     "role object": {"role": {"x": 1}},
+    "role null": {"role": None},
     "exp text": {"exp": "tomorrow"},
     "token_type list": {"token_type": ["access"]},
 }
