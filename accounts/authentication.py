@@ -53,11 +53,13 @@ class TokenAuthentication(JWTAuthentication):
         user_id = validated_token.get(api_settings.USER_ID_CLAIM)
         if not (isinstance(user_id, str) and ObjectId.is_valid(user_id)):
             raise InvalidToken("The token does not name a user.")
+        # Tokens from user_issue_tokens carry the role; one without it names the user alone.
+        has_role = "role" in validated_token
         role = validated_token.get("role")
-        if role is not None and not (isinstance(role, str) and role in Role.values):
+        if has_role and not (isinstance(role, str) and role in Role.values):
             raise InvalidToken("The token's role is not a role.")
         user = super().get_user(validated_token)
-        if role is not None and role != user.role:
+        if has_role and role != user.role:
             raise InvalidToken("The token's role is no longer the user's: log in again.")
         return user
 

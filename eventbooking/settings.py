@@ -255,8 +255,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_error": {"()": "eventbooking.logfilters.RequestErrorFilter"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    # One record per failed request, with its id (the API's own are logged by eventbooking.errors).
+    "loggers": {"django.request": {"level": "ERROR", "filters": ["request_error"]}},
 }
 
 # OpenAPI schema at /schema/, Swagger UI at /docs/ (assets served locally by the sidecar).

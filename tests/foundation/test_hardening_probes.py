@@ -168,6 +168,7 @@ ODD_CLAIMS = {
     "user_id missing": {"user_id": ...},
     "role unknown": {"role": "ADMIN"},
     "role object": {"role": {"x": 1}},
+    "role null": {"role": None},
     "exp text": {"exp": "tomorrow"},
     "token_type list": {"token_type": ["access"]},
 }
@@ -274,3 +275,20 @@ def test_a_chunked_body_is_never_silently_dropped(server, customer):
     streamed = httpx.post(f"{server.url}/events", content=stream(), headers={"Content-Type": "application/json", "Authorization": f"Bearer {token_for(customer)}"})
     assert_error_shape(streamed, 411, "length_required")
 
+
+
+def test_a_server_error_outside_the_api_views_is_logged_once_with_its_request_id():
+    from tests.servers import DaphneServer
+
+    server = DaphneServer(extra_env={"MONGODB_URI": "mongodb://127.0.0.1:9/", "MONGODB_TIMEOUT_MS": "300"})
+    server.start(healthy=False)
+    try:
+        response = httpx.get(f"{server.url}/admin/", headers={"X-Request-ID": "probe-admin-500", "Cookie": "sessionid=abcdefghijklmnopqrstuvwxyz012345"}, timeout=30)
+        assert response.status_code == 500 and "Traceback" not in response.text
+        time.sleep(0.5)
+        log = log_since(server, 0)
+    finally:
+        server.stop()
+    assert log.count("Internal Server Error: /admin/") == 1, log
+    error_line = next(line for line in log.splitlines() if "Internal Server Error: /admin/" in line)
+    assert "probe-admin-500" in error_line, log
