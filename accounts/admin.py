@@ -25,7 +25,7 @@ class UserChangeForm(LowercaseEmail, auth_forms.UserChangeForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "is_active" in self.fields:
-            # What simplejwt's JWTAuthentication and bookings.realtime check on every request and connection.
+            # What simplejwt's JWTAuthentication and notifications.realtime check on every request and connection.
             self.fields["is_active"].help_text = (
                 "Untick to disable the account: it cannot log in, its tokens are refused at their next "
                 "request and its real-time connections are refused."

@@ -3,7 +3,7 @@
 Collections come from Django's connection so that tests, which switch Django to
 a test database, hit the same database as the ORM. They read datetimes back
 timezone-aware (UTC), as they were written. Only operations the local
-MongoDB-compatible server supports are used on them (see DESIGN.md).
+MongoDB-compatible server supports are used on them (docs/operations.md, "The local database").
 """
 
 from datetime import UTC

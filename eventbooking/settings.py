@@ -1,7 +1,7 @@
 """Settings for the event booking API.
 
 Every setting that differs between a laptop and production is read from the
-environment here, and only here. The README lists each variable.
+environment here, and only here. docs/operations.md lists each variable.
 """
 
 import os
