@@ -33,8 +33,8 @@ def event_find_one_and_update(query, update, *, projection=None):
     return doc
 
 
-def event_update_one(query, update):
+def event_update_one(query, update, *, array_filters=None):
     """PyMongo's UpdateResult (matched_count, modified_count)."""
-    result = events().update_one(query, update)
+    result = events().update_one(query, update, array_filters=array_filters)
     _after_write(query, update, result.modified_count)
     return result
