@@ -26,9 +26,11 @@ def event_insert(doc):
     events().insert_one(doc)
 
 
-def event_find_one_and_update(query, update, *, projection=None):
+def event_find_one_and_update(query, update, *, projection=None, array_filters=None):
     """The document after the update, or None when nothing matched `query`."""
-    doc = events().find_one_and_update(query, update, projection=projection, return_document=ReturnDocument.AFTER)
+    doc = events().find_one_and_update(
+        query, update, projection=projection, array_filters=array_filters, return_document=ReturnDocument.AFTER
+    )
     _after_write(query, update, doc is not None)
     return doc
 

@@ -42,12 +42,12 @@ def marker_key(marker):
     return {"booking": marker["booking"], "at": marker["at"]}
 
 
-def seat_change(marker, sign, element="$[t]"):
+def seat_change(marker, sign):
     """Counter changes taking (sign -1) or giving back (sign +1) the marker's seats, of
-    the event and of the marker's ticket type: `types.<element>`, the positional `$`
-    (reserve.py, whose filter matched the type) or `$[t]` with TYPE_FILTER's arrayFilters."""
+    the event and of the marker's ticket type (`types.$[t]`, with type_filter's
+    arrayFilters: tests/localserver/test_array_updates.py says why not a positional $)."""
     fields = {"seats_available": sign * marker["qty"], "tickets_sold": -sign * marker["qty"], "revenue_cents": -sign * marker["amount_cents"]}
-    return {**fields, **{f"types.{element}.{name}": value for name, value in fields.items()}}
+    return {**fields, **{f"types.$[t].{name}": value for name, value in fields.items()}}
 
 
 def type_filter(marker):

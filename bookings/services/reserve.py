@@ -5,7 +5,7 @@ import logging
 from bookings.faults import fault
 from bookings.services import idempotency
 from bookings.services.cascade import cascade
-from bookings.services.markers import CONFIRMED, booking_document, marker_key, seat_change, settle_quietly
+from bookings.services.markers import CONFIRMED, booking_document, marker_key, seat_change, settle_quietly, type_filter
 from eventbooking.errors import Conflict
 from eventbooking.ids import BOOKING, next_public_id
 from eventbooking.mongo import bookings, events
@@ -108,8 +108,9 @@ def _book(*, customer, event_id, qty, ticket_type_id, booking_id=None):
                 "seats_available": {"$gte": qty},
                 "types": _type_as_read(ticket_type, qty),
             },
-            {"$inc": seat_change(marker, -1, element="$"), "$push": {"pending": marker}},
+            {"$inc": seat_change(marker, -1), "$push": {"pending": marker}},
             projection=NO_MARKERS,
+            array_filters=type_filter(marker),
         )
         if reserved is not None:
             break

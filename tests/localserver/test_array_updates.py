@@ -1,7 +1,11 @@
 """The update forms the ticket-type reservation uses on an array of embedded documents
-(bookings/services/reserve.py, markers.py). Manual: "$ (update)" (the positional
-operator names the first array element the query matched), "$[<identifier>]"
-(arrayFilters), "$elemMatch (query)"; a findAndModify that matches nothing changes nothing."""
+(bookings/services/reserve.py, markers.py). Manual: "$[<identifier>]" (arrayFilters),
+"$elemMatch (query)"; a findAndModify that matches nothing changes nothing.
+
+arrayFilters, not the positional `$`: the patched local server (mongo-java-server
+1.47) does not record the element an `$elemMatch` matched ("The positional operator
+did not find the match needed from the query"), and resolves `$` for one field of
+an update only; arrayFilters name the element by its id, in one update, on both."""
 
 from pymongo import ReturnDocument
 
@@ -13,18 +17,19 @@ TYPES = [
 
 def reserve(coll, type_id, qty):
     """The reservation's form: $elemMatch on the type's id and seats, the event's seats,
-    positional $ in $inc, a marker pushed; the document after, or None."""
+    $[t] with arrayFilters on the type's id in $inc, a marker pushed; the document after, or None."""
     return coll.find_one_and_update(
         {"_id": 1, "seats_available": {"$gte": qty}, "types": {"$elemMatch": {"id": type_id, "seats_available": {"$gte": qty}}}},
         {
-            "$inc": {"seats_available": -qty, "types.$.seats_available": -qty, "types.$.tickets_sold": qty},
+            "$inc": {"seats_available": -qty, "types.$[t].seats_available": -qty, "types.$[t].tickets_sold": qty},
             "$push": {"pending": {"booking": "BK-1", "type": type_id, "qty": qty}},
         },
+        array_filters=[{"t.id": type_id}],
         return_document=ReturnDocument.AFTER,
     )
 
 
-def test_positional_dollar_changes_the_element_the_elem_match_found(coll):
+def test_array_filters_change_the_element_the_elem_match_found(coll):
     coll.insert_one({"_id": 1, "seats_available": 6, "types": TYPES, "pending": []})
     after = reserve(coll, "TT-0002", 2)
     assert after["seats_available"] == 4
@@ -47,7 +52,7 @@ def test_the_event_short_of_seats_matches_nothing_even_when_the_type_has_them(co
 
 def test_array_filters_change_the_named_element_when_the_query_matched_another_array(coll):
     """The give-back's form: the query matches a marker in `pending`, the update names the
-    type through arrayFilters (positional $ would be ambiguous with two arrays)."""
+    type through arrayFilters (a positional $ would be ambiguous with two arrays)."""
     coll.insert_one({"_id": 1, "seats_available": 4, "types": TYPES, "pending": [{"booking": "BK-1", "type": "TT-0002", "qty": 2}]})
     result = coll.update_one(
         {"_id": 1, "pending": {"$elemMatch": {"booking": "BK-1"}}},
@@ -68,6 +73,14 @@ def test_array_filters_change_the_named_element_when_the_query_matched_another_a
         array_filters=[{"t.id": "TT-0002"}],
     )
     assert again.matched_count == 0
+
+
+def test_elem_match_with_null_matches_an_element_whose_field_is_null(coll):
+    """The reservation requires the sale window as read; none is null."""
+    coll.insert_one({"_id": 1, "types": [{"id": "A", "sales_end": None}, {"id": "B", "sales_end": 5}]})
+    assert coll.count_documents({"types": {"$elemMatch": {"id": "A", "sales_end": None}}}) == 1
+    assert coll.count_documents({"types": {"$elemMatch": {"id": "B", "sales_end": None}}}) == 0
+    assert coll.count_documents({"types": {"$elemMatch": {"id": "B", "sales_end": 5}}}) == 1
 
 
 def test_a_whole_array_equal_to_the_one_read_is_a_match_and_a_changed_one_is_not(coll):
