@@ -163,9 +163,7 @@ def types_comparison(tokens, type_counts, requests, clients, rounds):
 
 
 def print_types(rows, clients):
-    print(f"
-ticket types: one daphne, {clients} concurrent clients, alternating rounds; audit over all events and types
-")
+    print(f"\nticket types: one daphne, {clients} concurrent clients, alternating rounds; audit over all events and types\n")
     header = f"{'types':>5} {'bookings/s':>10} {'daphne CPU ms/booking':>21} {'201':>6} {'requests':>8} {'oversold':>8} {'invariant broken':>16}"
     print(header)
     print("-" * len(header))

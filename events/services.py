@@ -13,6 +13,9 @@ from events.ticket_types import types_create, types_edit
 
 EDITABLE_STATUSES = [EventStatus.DRAFT, EventStatus.PUBLISHED]
 REQUIRED_TO_PUBLISH = ["title", "city", "venue", "starts_at"]
+# An edit of the types retries while bookings change their counters; a sale that
+# never pauses gets a 409 event_busy after this many reads.
+EDIT_ATTEMPTS = 50
 
 
 class EventNotFound(NotFound):
@@ -82,7 +85,7 @@ def event_update(*, event_id, actor, data):
     """Apply a partial update. Ticket types, price and capacity follow the rules of
     events.ticket_types; the update is conditional on the types as read, so seats
     sold meanwhile are never overwritten."""
-    while True:
+    for _ in range(EDIT_ATTEMPTS):
         doc = event_get_mine(event_id=event_id, actor=actor)
         if doc["status"] == EventStatus.CANCELLED:
             raise EventCancelled()
@@ -119,6 +122,7 @@ def event_update(*, event_id, actor, data):
         if starts_at is not None and starts_at <= now() and current["status"] == EventStatus.PUBLISHED:
             raise StartInPast()
         # The types or the status changed under us (a booking, another edit): read again and retry.
+    raise Conflict("The event's seats kept changing while editing; try again.", code="event_busy")
 
 
 def _missing_for_publish(doc):

@@ -105,7 +105,8 @@ class EventDetailView(APIView):
             404: "`event_not_found`.",
             409: "`event_cancelled`, `event_started`, `capacity_below_sold` (a type's or the event's capacity below "
                  "what is sold; `tickets_sold`, `ticket_type_id`), `ticket_type_has_sales` (a type left out of "
-                 "`types` has sales and cannot be deleted; `ticket_type_id`).",
+                 "`types` has sales and cannot be deleted; `ticket_type_id`), `event_busy` (bookings kept changing the "
+                 "seats during the edit: retry).",
         },
     )
     def patch(self, request, event_id):

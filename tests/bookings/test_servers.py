@@ -11,7 +11,7 @@ import pytest
 
 from bookings.services import bookings_reconcile
 from eventbooking.mongo import collection
-from tests.helpers import assert_invariant, event_body, event_doc, make_customers
+from tests.helpers import assert_invariant, event_body, event_doc, make_customers, token_for
 from tests.servers import ReconcilerProcess
 
 pytestmark = pytest.mark.slow
@@ -82,7 +82,27 @@ def test_two_types_race_for_the_last_seats_of_a_shared_quota_across_two_servers(
     assert sum(sold.values()) == 30 and all(0 < n <= 25 for n in sold.values()), sold
 
 
-def test_mixed_quantities_never_exceed_capacity(server, make_event):
+def test_type_edits_racing_bookings_never_overwrite_seats_sold(server, organizer, organizer_client):
+    """Organizer edits (price, capacity of the types) land between bookings; no sale is lost."""
+    types = [{"name": "Standard", "price": "10.00", "capacity": 40}, {"name": "VIP", "price": "40.00", "capacity": 20}]
+    event = organizer_client.post("/events", event_body(price=None, capacity=None, types=types), format="json").json()
+    organizer_client.post(f"/events/{event['id']}/publish")
+    standard, vip = [t["id"] for t in event["types"]]
+    tokens = make_customers(20)
+    org = token_for(organizer)
+    requests = [
+        ("POST", f"{server.url}/bookings", token, {"eventId": event["id"], "qty": 1, "ticketTypeId": type_id}, None)
+        for token, type_id, _ in zip(itertools.cycle(tokens), itertools.cycle([standard, vip]), range(60))
+    ]
+    edits = [
+        ("PATCH", f"{server.url}/events/{event['id']}", org,
+         {"types": [{"id": standard, "price": f"{10 + n}.00", "capacity": 40 + n}, {"id": vip, "capacity": 20 + n}]}, None)
+        for n in range(10)
+    ]
+    responses = send_all(requests[:30] + edits + requests[30:])
+    assert {r.status_code for r in responses[30:40]} <= {200, 409}, [r.text for r in responses[30:40]]
+    event_after, rows = assert_invariant(event["id"])
+    assert sum(r.status_code == 201 for r in responses) == len(rows)
     event_id = make_event(capacity=101)
     tokens = make_customers(40)
     quantities = [1, 2, 3, 5] * 60
