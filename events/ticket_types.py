@@ -146,8 +146,9 @@ def types_merge(*, current, given, published):
 def types_edit(*, doc, data):
     """The event-level changes (event_totals) an edit's `types`, `capacity` and `price`
     make, or {} when it touches none. `price` and `capacity` without `types` keep the
-    one-price API working: on an event with one type and no quota they edit that
-    type; with several types `capacity` is the overall quota and `price` is refused."""
+    one-price API working: on an event with one type they edit that type (`capacity`
+    the quota instead, if it has one); with several types `capacity` is the overall
+    quota and `price` is refused."""
     if not {"types", "capacity", "price_cents"} & set(data):
         return {}
     current, quota = doc["types"], doc.get("quota")
@@ -158,12 +159,14 @@ def types_edit(*, doc, data):
         types = types_merge(current=current, given=data["types"], published=published)
         if "capacity" in data:
             quota = data["capacity"]
-    elif len(current) == 1 and quota is None:
+    elif len(current) == 1:
         item = {"id": current[0]["id"]}
-        if data.get("capacity") is not None:
-            item["capacity"] = data["capacity"]
         if "price_cents" in data:
             item["price_cents"] = data["price_cents"]
+        if "capacity" in data and quota is None:
+            item["capacity"] = data["capacity"]
+        elif "capacity" in data:
+            quota = data["capacity"]
         types = types_merge(current=current, given=[item], published=published)
     else:
         if "price_cents" in data:
