@@ -149,3 +149,11 @@ def test_the_mine_list_breaks_sales_down_per_type(organizer_client):
     assert [(t["name"], t["tickets_sold"], t["revenue"]) for t in mine["types"]] == [
         ("Early bird", 0, "0.00"), ("Standard", 0, "0.00"), ("VIP", 3, "180.00")
     ]
+
+
+def test_one_type_under_a_quota_price_edits_the_type_and_capacity_the_quota(organizer_client):
+    event = create(organizer_client, types=THREE[:1], capacity=60)
+    response = edit(organizer_client, event["id"], {"price": "11.00", "capacity": 70})
+    assert response.status_code == 200, response.content
+    after = response.json()
+    assert (after["types"][0]["price"], after["types"][0]["capacity"], after["quota"], after["capacity"]) == ("11.00", 100, 70, 70)
