@@ -14,6 +14,13 @@ run, threads hammer the one conditional update that the booking is built on
 (find_one_and_update with seats_available >= 1), without HTTP, Django or the
 rest of the protocol, so the API's overhead shows as a ratio. Prints figures;
 never passes or fails.
+
+Ticket types (--types 1,5): in the same run, one event with 1 ticket type and one
+with 5 (the same seats in total, the same quota), booked by the same clients
+through one daphne process, alternating rounds (--type-rounds) so drifting load
+hits both alike: bookings/s, the daphne process's CPU ms per booking (from
+/proc), and the ratio 1 type / N types; oversold seats are audited per type too.
+--only-types skips the other rows.
 """
 
 import argparse
@@ -62,16 +69,19 @@ def seed_events(hot_capacity, cold_events, cold_capacity):
 
 
 async def load(urls, tokens, targets, clients):
-    """POST one booking per target from `clients` workers: [(status, seconds)], elapsed."""
+    """POST one booking per target (an event id, or (event id, ticket type id)) from
+    `clients` workers: [(status, seconds)], elapsed."""
     results = []
     queue = iter(enumerate(targets))
 
     async def worker(client):
-        for n, event_id in queue:
+        for n, target in queue:
             headers = {"Authorization": f"Bearer {tokens[n % len(tokens)]}"}
+            event_id, type_id = target if isinstance(target, tuple) else (target, None)
+            body = {"eventId": event_id, "qty": 1, **({"ticketTypeId": type_id} if type_id else {})}
             started = time.perf_counter()
             try:
-                response = await client.post(f"{urls[n % len(urls)]}/bookings", json={"eventId": event_id, "qty": 1}, headers=headers)
+                response = await client.post(f"{urls[n % len(urls)]}/bookings", json=body, headers=headers)
                 status = response.status_code
             except httpx.HTTPError:
                 status = "error"
@@ -85,18 +95,85 @@ async def load(urls, tokens, targets, clients):
 
 
 def audit():
-    """(oversold seats, events breaking the invariant) over every event."""
+    """(oversold seats, events or types breaking the invariant) over every event and ticket type."""
     confirmed = {}
     for row in collection("bookings").aggregate(
-        [{"$match": {"status": "CONFIRMED"}}, {"$group": {"_id": "$event_id", "qty": {"$sum": "$qty"}}}]
+        [{"$match": {"status": "CONFIRMED"}}, {"$group": {"_id": {"e": "$event_id", "t": "$ticket_type_id"}, "qty": {"$sum": "$qty"}}}]
     ):
-        confirmed[row["_id"]] = row["qty"]
+        confirmed[row["_id"]["e"], row["_id"]["t"]] = row["qty"]
     oversold = broken = 0
-    for event in collection("events").find({}, {"capacity": 1, "seats_available": 1, "tickets_sold": 1, "pending": 1}):
-        seats = confirmed.get(event["_id"], 0)
-        oversold += max(0, seats - event["capacity"])
-        broken += event["capacity"] != event["seats_available"] + seats or event["tickets_sold"] != seats or bool(event["pending"])
+    for event in collection("events").find({}, {"capacity": 1, "seats_available": 1, "tickets_sold": 1, "pending": 1, "types": 1}):
+        holders = [(event, sum(qty for (e, _), qty in confirmed.items() if e == event["_id"]))]
+        holders += [(t, confirmed.get((event["_id"], t["id"]), 0)) for t in event.get("types") or []]
+        for holder, seats in holders:
+            oversold += max(0, seats - holder["capacity"])
+            broken += holder["capacity"] != holder["seats_available"] + seats or holder["tickets_sold"] != seats
+        broken += bool(event["pending"])
     return oversold, broken
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def seed_typed(type_counts, seats):
+    """One published event per count in `type_counts`, `seats` seats split over that many types."""
+    for name in COLLECTIONS:
+        collection(name).delete_many({})
+    organizer = SimpleNamespace(pk=ObjectId())
+    made = {}
+    for count in type_counts:
+        types = [{"name": f"Type {n}", "price_cents": 1000 + 250 * n, "capacity": seats // count} for n in range(count)]
+        data = {"title": "Bench", "city": "Lyon", "venue": "Hall", "starts_at": now() + timedelta(days=30), "types": types}
+        doc = event_create(organizer=organizer, data=data)
+        event_publish(event_id=doc["_id"], actor=organizer)
+        made[count] = (doc["_id"], [t["id"] for t in doc["types"]])
+    return made
+
+
+def types_comparison(tokens, type_counts, requests, clients, rounds):
+    """Rows {types, bookings/s, cpu ms/booking, ...} for events of `type_counts` types on one daphne."""
+    made = seed_typed(type_counts, seats=requests * rounds * 2)
+    totals = {count: {"created": 0, "elapsed": 0.0, "cpu": 0.0, "requests": 0} for count in type_counts}
+    daphne = DaphneServer(redis=bool(settings.REDIS_URL)).start()
+    try:
+        warm = [(made[count][0], made[count][1][0]) for count in type_counts] * 25
+        asyncio.run(load([daphne.url], tokens, warm, 8))
+        for _ in range(rounds):
+            for count in type_counts:
+                event_id, type_ids = made[count]
+                # One type: the brief's {eventId, qty}; several: each request names one, in turn.
+                targets = [event_id if count == 1 else (event_id, type_ids[n % count]) for n in range(requests)]
+                cpu_before = cpu_seconds(daphne.proc.pid)
+                results, elapsed = asyncio.run(load([daphne.url], tokens, targets, clients))
+                totals[count]["cpu"] += cpu_seconds(daphne.proc.pid) - cpu_before
+                totals[count]["created"] += [status for status, _ in results].count(201)
+                totals[count]["elapsed"] += elapsed
+                totals[count]["requests"] += len(results)
+    finally:
+        daphne.stop()
+    oversold, broken = audit()
+    return [
+        {"types": count, "bookings/s": t["created"] / t["elapsed"], "cpu_ms": 1000 * t["cpu"] / max(1, t["created"]),
+         "created": t["created"], "requests": t["requests"], "oversold": oversold, "broken": broken}
+        for count, t in totals.items()
+    ]
+
+
+def print_types(rows, clients):
+    print(f"\nticket types: one daphne, {clients} concurrent clients, alternating rounds; audit over all events and types\n")
+    header = f"{'types':>5} {'bookings/s':>10} {'daphne CPU ms/booking':>21} {'201':>6} {'requests':>8} {'oversold':>8} {'invariant broken':>16}"
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        print(f"{row['types']:>5} {row['bookings/s']:>10.0f} {row['cpu_ms']:>21.2f} {row['created']:>6} {row['requests']:>8} "
+              f"{row['oversold']:>8} {row['broken']:>16}")
+    first = rows[0]
+    for row in rows[1:]:
+        print(f"bookings/s with {first['types']} type / with {row['types']} types: {first['bookings/s'] / row['bookings/s']:.3f}; "
+              f"CPU per booking {row['types']} / {first['types']}: {row['cpu_ms'] / first['cpu_ms']:.3f}")
 
 
 def bare_updates(threads, operations):
@@ -141,6 +218,10 @@ def main():
     parser.add_argument("--cold-events", type=int, default=100)
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--bare-threads", default="1,8")
+    parser.add_argument("--types", default="1,5", help="ticket types per event to compare, comma-separated")
+    parser.add_argument("--type-requests", type=int, default=600, help="booking requests per event per round")
+    parser.add_argument("--type-rounds", type=int, default=3)
+    parser.add_argument("--only-types", action="store_true", help="only the ticket types comparison")
     args = parser.parse_args()
 
     cache = "Redis" if settings.REDIS_URL else "local memory"
@@ -148,6 +229,13 @@ def main():
           f"{os.cpu_count()} CPUs shared by servers, clients and the database")
     collection("users").delete_many({"email": {"$regex": "^buyer-"}})
     tokens = make_customers(args.customers)
+    type_counts = [int(n) for n in args.types.split(",")]
+    type_rows = types_comparison(tokens, type_counts, args.type_requests, args.clients, args.type_rounds)
+    if args.only_types:
+        print_types(type_rows, args.clients)
+        for name in COLLECTIONS:
+            collection(name).delete_many({})
+        return
     hot_requests = int(args.requests * args.hot_share)
     hot_capacity = max(1, hot_requests * 2 // 3)  # a third of the hot requests must be refused
     cold_capacity = args.requests  # never sold out
@@ -203,6 +291,7 @@ def main():
     for row in rows:
         print(f"API / bare with {row['servers']} server{'s' if row['servers'] > 1 else ''}: "
               f"{row['bookings/s'] / best_bare:.3f} (the API books 1 for every {best_bare / row['bookings/s']:.1f} bare updates)")
+    print_types(type_rows, args.clients)
     for name in COLLECTIONS:
         collection(name).delete_many({})
 

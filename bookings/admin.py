@@ -13,7 +13,7 @@ from eventbooking.admin_helpers import OrganizerFilter, ReadOnlyAdmin, confirmat
 @admin.register(Booking)
 class BookingAdmin(ReadOnlyAdmin):
     list_display = [
-        "id", "event", "customer", "qty", "unit_price", "amount", "status", "cancelled_by_event",
+        "id", "event", "customer", "ticket_type_name", "qty", "unit_price", "amount", "status", "cancelled_by_event",
         "created_at", "cancelled_at",
     ]
     list_filter = ["status", "event", "cancelled_by_event", "event__city", ("event__organizer", OrganizerFilter)]
@@ -21,7 +21,7 @@ class BookingAdmin(ReadOnlyAdmin):
     list_select_related = ["event", "customer"]
     ordering = ["-created_at"]
     fields = [
-        "id", "event", "customer", "qty", "unit_price", "amount", "status", "cancelled_by_event",
+        "id", "event", "customer", "ticket_type_id", "ticket_type_name", "qty", "unit_price", "amount", "status", "cancelled_by_event",
         "created_at", "cancelled_at",
     ]
     readonly_fields = fields

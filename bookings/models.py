@@ -20,6 +20,9 @@ class Booking(models.Model):
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings", null=True, blank=True
     )
+    # The ticket type booked (events.TicketType.id) and its name when booked.
+    ticket_type_id = models.CharField(max_length=20, blank=True, default="")
+    ticket_type_name = models.CharField(max_length=100, blank=True, default="")
     qty = models.PositiveIntegerField()
     unit_price_cents = models.BigIntegerField()
     amount_cents = models.BigIntegerField()

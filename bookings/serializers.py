@@ -2,7 +2,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from bookings.models import BookingStatus
-from eventbooking.ids import EVENT_ID, MAX_LENGTH
+from eventbooking.ids import EVENT_ID, MAX_LENGTH, TICKET_TYPE_ID
 from eventbooking.money import MoneyField
 from eventbooking.pagination import PageInput
 from eventbooking.serializers import StrictSerializer, WholeNumberField
@@ -17,6 +17,11 @@ class BookingInput(StrictSerializer):
         rf"^{EVENT_ID.pattern}$", max_length=MAX_LENGTH, error_messages={"invalid": "An event id looks like EVT-0001."}
     )
     qty = WholeNumberField(min_value=1)
+    ticketTypeId = serializers.RegexField(
+        rf"^{TICKET_TYPE_ID.pattern}$", max_length=MAX_LENGTH, required=False,
+        error_messages={"invalid": "A ticket type id looks like TT-0001."},
+        help_text="The ticket type to book; may be left out when the event sells one type.",
+    )
 
     def validate_qty(self, qty):
         most = settings.MAX_TICKETS_PER_BOOKING
@@ -49,6 +54,8 @@ class BookingOutput(serializers.Serializer):
     event_title = serializers.CharField(source="event.title")
     event_starts_at = serializers.DateTimeField(source="event.starts_at")
     event_status = serializers.CharField(source="event.status")
+    ticket_type_id = serializers.CharField(default="")
+    ticket_type_name = serializers.CharField(default="")
     qty = serializers.IntegerField()
     unit_price = MoneyField(source="unit_price_cents")
     amount = MoneyField(source="amount_cents")

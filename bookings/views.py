@@ -49,11 +49,15 @@ class BookingCreateView(APIView):
         },
         errors={
             400: "`validation_error`: a malformed body (`eventId` like EVT-0001, `qty` a whole number from 1 to "
-            f"{settings.MAX_TICKETS_PER_BOOKING}) or Idempotency-Key header.",
+            f"{settings.MAX_TICKETS_PER_BOOKING}, `ticketTypeId` like TT-0001) or Idempotency-Key header; "
+            "`ticket_type_required`: the event sells several ticket types and `ticketTypeId` is missing.",
             403: "`permission_denied`: only customers book.",
-            404: "`event_not_found`.",
+            404: "`event_not_found`, `ticket_type_not_found` (the event has no such ticket type).",
             409: "`event_not_bookable` (not published; `status` says what it is), `event_started`, "
-            "`not_enough_seats` (`seats_available` says how many are left), `idempotency_key_in_use` "
+            "`ticket_type_not_on_sale` (outside its `sales_start`/`sales_end`), `over_ticket_type_maximum` "
+            "(`max_per_booking` says the type's limit), "
+            "`not_enough_seats` (`seats_available` says how many are left, of the type or of the event's "
+            "overall quota, whichever is fewer; `ticket_type_id` names the type), `idempotency_key_in_use` "
             "(a request with this key is still running: retry shortly), `event_busy`.",
             422: "`idempotency_key_reused`: this Idempotency-Key came with a different body.",
         },
@@ -65,6 +69,7 @@ class BookingCreateView(APIView):
             customer=request.user,
             event_id=data.validated_data["eventId"],
             qty=data.validated_data["qty"],
+            ticket_type_id=data.validated_data.get("ticketTypeId"),
             idempotency_key=idempotency_key(request),
         )
         if created:

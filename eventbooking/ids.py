@@ -1,4 +1,4 @@
-"""Public ids: `EVT-0001` for events, `BK-0001` for bookings.
+"""Public ids: `EVT-0001` for events, `BK-0001` for bookings, `TT-0001` for ticket types.
 
 A prefix, a dash and the number from an atomic counter (eventbooking.mongo.next_sequence),
 zero-padded to four digits at least; they never repeat, across restarts and processes.
@@ -12,9 +12,11 @@ from eventbooking.mongo import next_sequence
 
 EVENT = "EVT"
 BOOKING = "BK"
+TICKET_TYPE = "TT"
 DIGITS = r"\d{4,12}"
 EVENT_ID = re.compile(rf"{EVENT}-{DIGITS}")
 BOOKING_ID = re.compile(rf"{BOOKING}-{DIGITS}")
+TICKET_TYPE_ID = re.compile(rf"{TICKET_TYPE}-{DIGITS}")
 MAX_LENGTH = 20  # the models' primary key columns
 
 

@@ -7,12 +7,15 @@ runs eventbooking.cancel_event.event_cancel_with_bookings (bookings cancelled
 with the event, cache invalidated, customers notified)."""
 
 from django.contrib import admin
+from django.utils.html import format_html, format_html_join
 
 from eventbooking.admin_helpers import OrganizerFilter, ReadOnlyAdmin, confirmation, money, run_each
 from eventbooking.cancel_event import event_cancel_with_bookings
+from eventbooking.money import from_cents
 from events.models import Event
 
 STAFF_CANCEL_REASON = "Cancelled by staff."
+TYPE_COLUMNS = ["id", "name", "price", "capacity", "seats left", "sold", "revenue", "sales start", "sales end", "max per booking"]
 REASON_MAX_LENGTH = Event._meta.get_field("cancel_reason").max_length
 
 
@@ -27,7 +30,7 @@ class EventAdmin(ReadOnlyAdmin):
     ordering = ["-created_at"]
     fields = [
         "id", "title", "status", "organizer", "description", "city", "venue", "tags", "starts_at", "price",
-        "capacity", "seats_available", "tickets_sold", "revenue", "pending_bookings",
+        "capacity", "quota", "seats_available", "tickets_sold", "revenue", "ticket_types", "pending_bookings",
         "published_at", "cancelled_at", "cancel_reason", "created_at", "updated_at",
     ]
     readonly_fields = fields
@@ -35,6 +38,24 @@ class EventAdmin(ReadOnlyAdmin):
 
     price = money("price_cents", "price")
     revenue = money("revenue_cents", "revenue")
+
+    @admin.display(description="ticket types")
+    def ticket_types(self, obj):
+        """The embedded types as a read-only table: their own counters, as bookings left them."""
+        header = format_html(
+            "<thead><tr>{}</tr></thead>",
+            format_html_join("", "<th>{}</th>", ((name,) for name in TYPE_COLUMNS)),
+        )
+        rows = format_html_join(
+            "",
+            '<tr class="ticket-type">' + "<td>{}</td>" * len(TYPE_COLUMNS) + "</tr>",
+            (
+                (t.id, t.name, from_cents(t.price_cents), t.capacity, t.seats_available, t.tickets_sold,
+                 from_cents(t.revenue_cents), t.sales_start or "-", t.sales_end or "-", t.max_per_booking or "-")
+                for t in sorted(obj.types or [], key=lambda t: (t.sort_order, t.id))
+            ),
+        )
+        return format_html("<table>{}<tbody>{}</tbody></table>", header, rows)
 
     @admin.display(description="pending")
     def pending_bookings(self, obj):

@@ -17,9 +17,33 @@ class PendingSeats(EmbeddedModel):
     """Seats taken by a booking whose document may not exist yet (see bookings/services/markers.py)."""
 
     booking = models.CharField(max_length=20)
+    # The ticket type whose seats the marker holds (TicketType.id).
+    type = models.CharField(max_length=20, blank=True, default="")
     qty = models.PositiveIntegerField()
     amount_cents = models.BigIntegerField()
     at = models.DateTimeField()
+
+
+class TicketType(EmbeddedModel):
+    """One kind of ticket an event sells, embedded in the event document (`types`), so
+    one conditional update takes the type's seats and the event's together.
+    Invariant per type: capacity == seats_available + confirmed qty of the type."""
+
+    # TT-0001: unique across events (eventbooking.ids), so a booking names its type alone.
+    id = models.CharField(primary_key=True, max_length=20)
+    name = models.CharField(max_length=100)
+    price_cents = models.BigIntegerField(default=0)
+    capacity = models.PositiveIntegerField()
+    seats_available = models.IntegerField()
+    tickets_sold = models.IntegerField(default=0)
+    revenue_cents = models.BigIntegerField(default=0)
+    sales_start = models.DateTimeField(null=True, blank=True)
+    sales_end = models.DateTimeField(null=True, blank=True)
+    max_per_booking = models.PositiveIntegerField(null=True, blank=True)
+    sort_order = models.IntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.id} {self.name}"
 
 
 class Event(models.Model):
@@ -36,8 +60,13 @@ class Event(models.Model):
     tags = ArrayField(models.CharField(max_length=32), default=list, blank=True)
     starts_at = models.DateTimeField(null=True, blank=True)
     # Money is kept in integer cents: exact, and summable by any MongoDB server.
+    # The lowest price of the event's ticket types (the "from" price listings sort by).
     price_cents = models.BigIntegerField(default=0)
+    # The event's seats: the sum of its types' capacities, or the organizer's lower
+    # overall quota (`quota`, null when none); bookings respect both limits at once.
     capacity = models.PositiveIntegerField()
+    quota = models.PositiveIntegerField(null=True, blank=True)
+    types = EmbeddedModelArrayField(TicketType, default=list, blank=True)
     seats_available = models.IntegerField()
     tickets_sold = models.IntegerField(default=0)
     revenue_cents = models.BigIntegerField(default=0)

@@ -5,6 +5,7 @@ import re
 from pymongo import ASCENDING, DESCENDING
 
 from eventbooking.ids import is_event_id
+from eventbooking.money import to_cents
 from eventbooking.mongo import events
 from eventbooking.pagination import paginate
 from events.cache import event_cache_get
@@ -13,6 +14,7 @@ from events.services import EventNotFound
 from events.store import NO_MARKERS
 
 # API name -> stored field; each stored one has an index with status (events/models.py).
+# `price` sorts by the lowest price of an event's ticket types.
 SORT_FIELDS = {"starts_at": "starts_at", "price": "price_cents", "title": "title_key", "created_at": "created_at"}
 
 
@@ -33,6 +35,9 @@ def event_get_visible(*, event_id, user):
 
 def _event_filter(params):
     query = {}
+    if "max_price" in params:
+        # price_cents is the lowest price of the event's types.
+        query["price_cents"] = {"$lte": to_cents(params["max_price"])}
     if "tags" in params:
         query["tags"] = {"$in": params["tags"]}
     if "city" in params:

@@ -1,15 +1,20 @@
 import re
 from datetime import UTC, date, datetime, time
 
+from django.conf import settings
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+
+from eventbooking.ids import TICKET_TYPE_ID
 from eventbooking.money import MoneyField, to_cents
 from eventbooking.pagination import PageInput
 from eventbooking.serializers import StrictSerializer, WholeNumberField
+from eventbooking.timeutil import now
 from events.models import Event, EventStatus
 from events.selectors import SORT_FIELDS
+from events.ticket_types import MAX_TYPES
 
 TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 TAG_MESSAGE = "Tags are 1-32 letters, digits or dashes."
@@ -49,8 +54,36 @@ class AwareDateTimeField(serializers.DateTimeField):
         return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
+def price_field():
+    return serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False)
+
+
+class TicketTypeInput(StrictSerializer):
+    """One ticket type in an event's `types`: with `id`, a change to that type (fields
+    left out stay as they are); without, a new type (`name` and `capacity` required)."""
+
+    id = serializers.RegexField(
+        rf"^{TICKET_TYPE_ID.pattern}$", max_length=20, required=False,
+        error_messages={"invalid": "A ticket type id looks like TT-0001."},
+    )
+    name = serializers.CharField(max_length=100, required=False)
+    price = price_field()
+    capacity = WholeNumberField(min_value=1, max_value=1_000_000, required=False)
+    sales_start = AwareDateTimeField(required=False, allow_null=True)
+    sales_end = AwareDateTimeField(required=False, allow_null=True)
+    max_per_booking = WholeNumberField(min_value=1, max_value=settings.MAX_TICKETS_PER_BOOKING, required=False, allow_null=True)
+    sort_order = WholeNumberField(min_value=-1000, max_value=1000, required=False)
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        if "price" in values:
+            values["price_cents"] = to_cents(values.pop("price"))
+        return values
+
+
 class EventInput(StrictSerializer):
-    """Create (title and capacity required) and partial update share these rules."""
+    """Create and partial update share these rules. A new event gives `types`, or
+    `capacity` (and `price`) for one default type; see events/ticket_types.py."""
 
     title = serializers.CharField(max_length=max_length("title"))
     description = serializers.CharField(max_length=5000, allow_blank=True, required=False)
@@ -59,8 +92,10 @@ class EventInput(StrictSerializer):
     venue = serializers.CharField(max_length=max_length("venue"), required=False)
     tags = serializers.ListField(child=TagField(), max_length=MAX_TAGS, required=False)
     starts_at = AwareDateTimeField(required=False)
-    price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False)
-    capacity = WholeNumberField(min_value=1, max_value=1_000_000)
+    price = price_field()
+    # With `types`: the overall quota, when lower than the sum of the types' seats.
+    capacity = WholeNumberField(min_value=1, max_value=1_000_000, required=False)
+    types = serializers.ListField(child=TicketTypeInput(), min_length=1, max_length=MAX_TYPES, required=False)
 
     def validate_tags(self, tags):
         return list(dict.fromkeys(tags))
@@ -134,6 +169,8 @@ def sort_param(*, default):
 
 class EventListInput(PageInput):
     tags = TagsParam(max_length=1000, required=False)
+    # Events with a ticket type at this price or lower (the event's "from" price).
+    max_price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False)
     city = serializers.CharField(max_length=max_length("city"), required=False)
     date_from = DateBoundParam(upper=False, required=False)
     date_to = DateBoundParam(upper=True, required=False)
@@ -155,8 +192,46 @@ class EventListMineInput(EventListInput):
     sort = sort_param(default="-created_at")
 
 
+class TicketTypeOutput(serializers.Serializer):
+    """A ticket type as everyone sees it. `seats_available` is what can be booked now:
+    the type's seats left, or the event's when its overall quota leaves fewer."""
+
+    id = serializers.CharField()
+    name = serializers.CharField()
+    price = MoneyField(source="price_cents")
+    capacity = serializers.IntegerField()
+    seats_available = serializers.IntegerField()
+    sold_out = serializers.BooleanField()
+    on_sale = serializers.BooleanField(help_text="Within its sale window now (the event must also be published).")
+    sales_start = serializers.DateTimeField(allow_null=True)
+    sales_end = serializers.DateTimeField(allow_null=True)
+    max_per_booking = serializers.IntegerField(allow_null=True)
+    sort_order = serializers.IntegerField()
+
+
+class OwnedTicketTypeOutput(TicketTypeOutput):
+    """The organizer's view of a type: its sales too."""
+
+    tickets_sold = serializers.IntegerField()
+    revenue = MoneyField(source="revenue_cents")
+
+
+def types_shown(event):
+    """The event's types with what they show: seats bookable now, sold out, on sale."""
+    moment = now()
+    shown = []
+    for ticket_type in event.get("types") or []:
+        left = min(ticket_type["seats_available"], event["seats_available"])
+        start, end = ticket_type["sales_start"], ticket_type["sales_end"]
+        on_sale = (start is None or start <= moment) and (end is None or moment < end)
+        shown.append({**ticket_type, "seats_available": max(left, 0), "sold_out": left <= 0, "on_sale": on_sale})
+    return shown
+
+
 class EventOutput(serializers.Serializer):
     """The public contract of an event."""
+
+    types_output = TicketTypeOutput
 
     id = serializers.CharField(source="_id")
     title = serializers.CharField()
@@ -165,9 +240,13 @@ class EventOutput(serializers.Serializer):
     venue = serializers.CharField()
     tags = serializers.ListField(child=serializers.CharField())
     starts_at = serializers.DateTimeField(allow_null=True)
-    price = MoneyField(source="price_cents")
-    capacity = serializers.IntegerField()
+    price_from = MoneyField(source="price_cents", help_text="The lowest price of its ticket types.")
+    price = MoneyField(source="price_cents", help_text="Same as price_from (the one-price API's field).")
+    capacity = serializers.IntegerField(help_text="Seats of the event: the sum of its types', or its lower quota.")
+    quota = serializers.IntegerField(allow_null=True, help_text="The overall capacity the organizer set below the types' sum, if any.")
     seats_available = serializers.IntegerField()
+    sold_out = serializers.SerializerMethodField()
+    types = serializers.SerializerMethodField()
     status = serializers.CharField()
     organizer_id = serializers.CharField()
     published_at = serializers.DateTimeField(allow_null=True)
@@ -177,8 +256,23 @@ class EventOutput(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
+    @extend_schema_field(serializers.BooleanField())
+    def get_sold_out(self, event):
+        return event["seats_available"] <= 0
+
+    @extend_schema_field(TicketTypeOutput(many=True))
+    def get_types(self, event):
+        return self.types_output(types_shown(event), many=True).data
+
+
 class OwnedEventOutput(EventOutput):
-    """What the organizer sees of their own events: sales figures too."""
+    """What the organizer sees of their own events: sales figures too, per ticket type."""
+
+    types_output = OwnedTicketTypeOutput
+
+    @extend_schema_field(OwnedTicketTypeOutput(many=True))
+    def get_types(self, event):
+        return super().get_types(event)
 
     tickets_sold = serializers.IntegerField()
     revenue = MoneyField(source="revenue_cents")

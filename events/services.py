@@ -9,9 +9,13 @@ from eventbooking.mongo import events
 from eventbooking.timeutil import now
 from events.models import EventStatus
 from events.store import event_find_one_and_update, event_insert
+from events.ticket_types import types_create, types_edit
 
 EDITABLE_STATUSES = [EventStatus.DRAFT, EventStatus.PUBLISHED]
 REQUIRED_TO_PUBLISH = ["title", "city", "venue", "starts_at"]
+# An edit of the types retries while bookings change their counters; a sale that
+# never pauses gets a 409 event_busy after this many reads.
+EDIT_ATTEMPTS = 50
 
 
 class EventNotFound(NotFound):
@@ -31,10 +35,6 @@ class EventCancelled(Conflict):
 class EventStarted(Conflict):
     code = "event_started"
     message = "The event has started: it can no longer be edited, only cancelled."
-
-
-class CapacityBelowSold(Conflict):
-    code = "capacity_below_sold"
 
 
 class StartInPast(DomainError):
@@ -68,11 +68,7 @@ def event_create(*, organizer, data):
         "venue": data.get("venue", ""),
         "tags": data.get("tags", []),
         "starts_at": data.get("starts_at"),
-        "price_cents": data.get("price_cents", 0),
-        "capacity": data["capacity"],
-        "seats_available": data["capacity"],
-        "tickets_sold": 0,
-        "revenue_cents": 0,
+        **types_create(data=data),
         "status": EventStatus.DRAFT,
         "pending": [],
         "published_at": None,
@@ -86,9 +82,10 @@ def event_create(*, organizer, data):
 
 
 def event_update(*, event_id, actor, data):
-    """Apply a partial update. Capacity moves seats_available by the same amount,
-    and never drops below the tickets already sold (checked in the update's filter)."""
-    while True:
+    """Apply a partial update. Ticket types, price and capacity follow the rules of
+    events.ticket_types; the update is conditional on the types as read, so seats
+    sold meanwhile are never overwritten."""
+    for _ in range(EDIT_ATTEMPTS):
         doc = event_get_mine(event_id=event_id, actor=actor)
         if doc["status"] == EventStatus.CANCELLED:
             raise EventCancelled()
@@ -98,7 +95,7 @@ def event_update(*, event_id, actor, data):
             if doc["starts_at"] <= moment:
                 raise EventStarted()
             query["starts_at"] = {"$gt": moment}  # and still not started when written
-        changes = {key: value for key, value in data.items() if key != "capacity"}
+        changes = {key: value for key, value in data.items() if key not in ("capacity", "price_cents", "types")}
         for field in ("title", "city"):
             if field in changes:
                 changes[f"{field}_key"] = changes[field].lower()
@@ -107,14 +104,13 @@ def event_update(*, event_id, actor, data):
             if doc["status"] == EventStatus.PUBLISHED:
                 raise StartInPast()
             query["status"] = EventStatus.DRAFT
-        update = {"$set": {**changes, "updated_at": now()}}
-        if "capacity" in data and data["capacity"] != doc["capacity"]:
-            new_capacity = data["capacity"]
-            # Optimistic on capacity; seats_available moves with it; sold seats bound it.
-            query["capacity"] = doc["capacity"]
-            query["tickets_sold"] = {"$lte": new_capacity}
-            update["$set"]["capacity"] = new_capacity
-            update["$inc"] = {"seats_available": new_capacity - doc["capacity"]}
+        seats = types_edit(doc=doc, data=data)
+        if seats:
+            # Optimistic on the types as read: a booking in between changes their
+            # counters, so this matches nothing and we read again.
+            query["types"] = doc["types"]
+            query["status"] = doc["status"]
+        update = {"$set": {**changes, **seats, "updated_at": now()}}
         updated = event_find_one_and_update(query, update)
         if updated is not None:
             return updated
@@ -123,14 +119,10 @@ def event_update(*, event_id, actor, data):
             raise EventNotFound()
         if current["status"] == EventStatus.CANCELLED:
             raise EventCancelled()
-        if "capacity" in data and current["tickets_sold"] > data["capacity"]:
-            raise CapacityBelowSold(
-                f"{current['tickets_sold']} tickets are already sold; capacity cannot be lower.",
-                tickets_sold=current["tickets_sold"],
-            )
         if starts_at is not None and starts_at <= now() and current["status"] == EventStatus.PUBLISHED:
             raise StartInPast()
-        # The capacity changed under us (another edit): read again and retry.
+        # The types or the status changed under us (a booking, another edit): read again and retry.
+    raise Conflict("The event's seats kept changing while editing; try again.", code="event_busy")
 
 
 def _missing_for_publish(doc):

@@ -26,15 +26,17 @@ def event_insert(doc):
     events().insert_one(doc)
 
 
-def event_find_one_and_update(query, update, *, projection=None):
+def event_find_one_and_update(query, update, *, projection=None, array_filters=None):
     """The document after the update, or None when nothing matched `query`."""
-    doc = events().find_one_and_update(query, update, projection=projection, return_document=ReturnDocument.AFTER)
+    doc = events().find_one_and_update(
+        query, update, projection=projection, array_filters=array_filters, return_document=ReturnDocument.AFTER
+    )
     _after_write(query, update, doc is not None)
     return doc
 
 
-def event_update_one(query, update):
+def event_update_one(query, update, *, array_filters=None):
     """PyMongo's UpdateResult (matched_count, modified_count)."""
-    result = events().update_one(query, update)
+    result = events().update_one(query, update, array_filters=array_filters)
     _after_write(query, update, result.modified_count)
     return result

@@ -18,6 +18,15 @@ from events.serializers import (
 from events.services import event_create, event_publish, event_update
 
 
+TYPES_DOC = (
+    "An event sells one or more ticket types. `types` is the whole list: an item with `id` changes that type "
+    "(fields left out stay), one without adds a type (`name`, `capacity` required), a type left out is deleted. "
+    "Without `types`, `capacity` and `price` make (or, on an event of one type and no quota, edit) its one type, "
+    "\"General admission\". With several types, `capacity` is an overall quota below the sum of the types' seats; "
+    "bookings respect both limits. While DRAFT anything may change; once PUBLISHED a type with sales cannot be "
+    "deleted or shrunk below what it sold, and a new price applies to later bookings only."
+)
+
 # anyOf, not oneOf: an owner's event is a valid EventOutput too.
 EVENT_FOR_VIEWER = OpenApiResponse(
     {"anyOf": [{"$ref": f"#/components/schemas/{output.__name__}"} for output in (OwnedEventOutput, EventOutput)]},
@@ -47,7 +56,14 @@ class EventListView(APIView):
         params = valid(EventListInput(data=request.query_params))
         return page_response(event_list_public(params=params), EventOutput)
 
-    @api_doc(summary="Create a draft event", request=EventInput, responses={201: OwnedEventOutput}, errors=(400,))
+    @api_doc(
+        summary="Create a draft event with its ticket types",
+        description=TYPES_DOC,
+        request=EventInput,
+        responses={201: OwnedEventOutput},
+        errors={400: "`validation_error`: a malformed field (`fields` names it, e.g. `types[1].capacity`); neither "
+                "`types` nor `capacity` given; `price` given with `types`."},
+    )
     def post(self, request):
         doc = event_create(organizer=request.user, data=valid(EventInput(data=request.data)))
         return Response(owned(doc), status=status.HTTP_201_CREATED)
@@ -78,7 +94,21 @@ class EventDetailView(APIView):
         is_owner = request.user and request.user.is_authenticated and doc["organizer_id"] == request.user.pk
         return Response(OwnedEventOutput(doc).data if is_owner else EventOutput(doc).data)
 
-    @api_doc(summary="Edit an event (owner)", request=EventInput, responses={200: OwnedEventOutput}, errors=(400, 404, 409))
+    @api_doc(
+        summary="Edit an event and its ticket types (owner)",
+        description=TYPES_DOC,
+        request=EventInput,
+        responses={200: OwnedEventOutput},
+        errors={
+            400: "`validation_error` (`fields` names the field), `starts_in_past`; `price` without `types` on an "
+                 "event of several types.",
+            404: "`event_not_found`.",
+            409: "`event_cancelled`, `event_started`, `capacity_below_sold` (a type's or the event's capacity below "
+                 "what is sold; `tickets_sold`, `ticket_type_id`), `ticket_type_has_sales` (a type left out of "
+                 "`types` has sales and cannot be deleted; `ticket_type_id`), `event_busy` (bookings kept changing the "
+                 "seats during the edit: retry).",
+        },
+    )
     def patch(self, request, event_id):
         data = valid(EventInput(data=request.data, partial=True))
         return Response(owned(event_update(event_id=event_id, actor=request.user, data=data)))

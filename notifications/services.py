@@ -27,15 +27,28 @@ BOOKING_CANCELLED = "booking.cancelled"
 EVENT_CANCELLED = "event.cancelled"
 
 
+class TypeSalesNotice(serializers.Serializer):
+    """One ticket type's sales after the change: the organizer's per-type breakdown."""
+
+    id = serializers.CharField()
+    name = serializers.CharField()
+    tickets_sold = serializers.IntegerField()
+    revenue = MoneyField(source="revenue_cents")
+    seats_available = serializers.IntegerField()
+
+
 class BookingNotice(serializers.Serializer):
     booking_id = serializers.CharField(source="booking._id")
     event_id = serializers.CharField(source="event._id")
     event_title = serializers.CharField(source="event.title")
+    ticket_type_id = serializers.CharField(source="booking.ticket_type_id", default="")
+    ticket_type_name = serializers.CharField(source="booking.ticket_type_name", default="")
     qty = serializers.IntegerField(source="booking.qty")
     unit_price = MoneyField(source="booking.unit_price_cents")
     amount = MoneyField(source="booking.amount_cents")
     status = serializers.CharField(source="booking.status")
     seats_available = serializers.IntegerField(source="event.seats_available")
+    ticket_types = TypeSalesNotice(source="event.types", many=True, default=list)
     created_at = serializers.DateTimeField(source="booking.created_at")
     cancelled_at = serializers.DateTimeField(source="booking.cancelled_at", allow_null=True)
 

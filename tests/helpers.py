@@ -102,20 +102,28 @@ def event_doc(event_id):
     return collection("events").find_one({"_id": event_id})
 
 
-def sell(event_id, qty, price_cents=1250):
-    """Seats sold, written straight into the event as a booking would (bookings are another app)."""
+def seat_counters(qty, price_cents, *, prefix=""):
+    """The $inc a booking of `qty` makes on the counters under `prefix` ("" the event's, "types.0." a type's)."""
+    return {f"{prefix}seats_available": -qty, f"{prefix}tickets_sold": qty, f"{prefix}revenue_cents": qty * price_cents}
+
+
+def sell(event_id, qty, price_cents=1250, type_index=0):
+    """Seats sold, written straight into the event (and its type) as a booking would (bookings are another app)."""
     collection("events").update_one(
         {"_id": event_id},
-        {"$inc": {"seats_available": -qty, "tickets_sold": qty, "revenue_cents": qty * price_cents}},
+        {"$inc": {**seat_counters(qty, price_cents), **seat_counters(qty, price_cents, prefix=f"types.{type_index}.")}},
     )
 
 
 # Bookings ---------------------------------------------------------------------
 
 
-def book(client, event_id, qty=1, **headers):
-    """POST /bookings through a test client."""
-    return client.post("/bookings", {"eventId": event_id, "qty": qty}, format="json", headers=headers or None)
+def book(client, event_id, qty=1, ticket_type_id=None, **headers):
+    """POST /bookings through a test client (of the event's only type unless `ticket_type_id`)."""
+    body = {"eventId": event_id, "qty": qty}
+    if ticket_type_id:
+        body["ticketTypeId"] = ticket_type_id
+    return client.post("/bookings", body, format="json", headers=headers or None)
 
 
 def post_as(server, user, path, body=None, status=200):
@@ -136,13 +144,23 @@ def confirmed(event_id):
     return list(collection("bookings").find({"event_id": event_id, "status": "CONFIRMED"}))
 
 
+def _assert_counts(holder, rows):
+    seats = sum(row["qty"] for row in rows)
+    assert holder["capacity"] == holder["seats_available"] + seats, (holder, seats)
+    assert holder["tickets_sold"] == seats, (holder, seats)
+    assert holder["revenue_cents"] == sum(row["amount_cents"] for row in rows), holder
+
+
 def assert_invariant(event_id):
-    """capacity == seats_available + confirmed seats; sold and revenue equal the bookings'; no marker left."""
+    """Per event and per ticket type: capacity == seats_available + confirmed seats; sold
+    and revenue equal the bookings'; every booking names one of its types; no marker left."""
     event = event_doc(event_id)
     rows = confirmed(event_id)
-    seats = sum(row["qty"] for row in rows)
     assert event["pending"] == []
-    assert event["capacity"] == event["seats_available"] + seats, (event, seats)
-    assert event["tickets_sold"] == seats
-    assert event["revenue_cents"] == sum(row["amount_cents"] for row in rows)
+    _assert_counts(event, rows)
+    assert event["capacity"] <= sum(t["capacity"] for t in event["types"])
+    type_ids = [t["id"] for t in event["types"]]
+    assert {row["ticket_type_id"] for row in rows} <= set(type_ids), (rows, type_ids)
+    for ticket_type in event["types"]:
+        _assert_counts(ticket_type, [row for row in rows if row["ticket_type_id"] == ticket_type["id"]])
     return event, rows

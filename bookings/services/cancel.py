@@ -46,7 +46,13 @@ def booking_cancel(*, booking_id, actor, as_staff=False):
             raise BookingNotCancellable("This booking is already cancelled.", code="booking_already_cancelled")
         event_id = booking["event_id"]
         moment = now()
-        marker = {"booking": booking_id, "qty": booking["qty"], "amount_cents": booking["amount_cents"], "at": moment}
+        marker = {
+            "booking": booking_id,
+            "type": booking["ticket_type_id"],
+            "qty": booking["qty"],
+            "amount_cents": booking["amount_cents"],
+            "at": moment,
+        }
         marked = event_update_one(
             {"_id": event_id, "status": PUBLISHED, "starts_at": {"$gt": moment}, "pending.booking": {"$ne": booking_id}},
             {"$push": {"pending": marker}},

@@ -30,10 +30,14 @@ class IdempotencyKeyInUse(Conflict):
     message = "A request with this Idempotency-Key is still being processed; retry shortly."
 
 
-def key_claim(*, customer, key, event_id, qty):
+def key_claim(*, customer, key, event_id, qty, ticket_type_id=None):
     """(booking_id, None) when this request now holds the key and books under that id;
     (None, (booking, event)) when the key already answered: the replay."""
-    digest = hashlib.sha256(json.dumps({"event_id": event_id, "qty": qty}, sort_keys=True).encode()).hexdigest()
+    request = {"event_id": event_id, "qty": qty}
+    if ticket_type_id is not None:
+        # Only when given: a key sent without a type keeps the digest it had before types.
+        request["ticket_type_id"] = ticket_type_id
+    digest = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
     booking_id = next_public_id(BOOKING)
     deadline = time.monotonic() + WAIT_SECONDS
     while True:

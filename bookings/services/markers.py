@@ -18,12 +18,16 @@ log = logging.getLogger(__name__)
 CONFIRMED, CANCELLED, VOID = BookingStatus.CONFIRMED.value, BookingStatus.CANCELLED.value, BookingStatus.VOID.value
 
 
-def booking_document(*, booking_id, event_id, customer_id, created_at, qty=0, unit_price_cents=0, status=VOID):
+def booking_document(
+    *, booking_id, event_id, customer_id, created_at, qty=0, unit_price_cents=0, status=VOID, ticket_type=None
+):
     """A booking as stored; with the defaults, the VOID tombstone that fences `booking_id`."""
     return {
         "_id": booking_id,
         "event_id": event_id,
         "customer_id": customer_id,
+        "ticket_type_id": ticket_type["id"] if ticket_type else "",
+        "ticket_type_name": ticket_type["name"] if ticket_type else "",
         "qty": qty,
         "unit_price_cents": unit_price_cents,
         "amount_cents": qty * unit_price_cents,
@@ -39,12 +43,15 @@ def marker_key(marker):
 
 
 def seat_change(marker, sign):
-    """Counter changes taking (sign -1) or giving back (sign +1) the marker's seats."""
-    return {
-        "seats_available": sign * marker["qty"],
-        "tickets_sold": -sign * marker["qty"],
-        "revenue_cents": -sign * marker["amount_cents"],
-    }
+    """Counter changes taking (sign -1) or giving back (sign +1) the marker's seats, of
+    the event and of the marker's ticket type (`types.$[t]`, with type_filter's
+    arrayFilters: tests/localserver/test_array_updates.py says why not a positional $)."""
+    fields = {"seats_available": sign * marker["qty"], "tickets_sold": -sign * marker["qty"], "revenue_cents": -sign * marker["amount_cents"]}
+    return {**fields, **{f"types.$[t].{name}": value for name, value in fields.items()}}
+
+
+def type_filter(marker):
+    return [{"t.id": marker["type"]}]
 
 
 def _give_back(event_id, marker):
@@ -52,6 +59,7 @@ def _give_back(event_id, marker):
     done = event_update_one(
         {"_id": event_id, "pending": {"$elemMatch": marker_key(marker)}},
         {"$inc": seat_change(marker, +1), "$pull": {"pending": marker_key(marker)}},
+        array_filters=type_filter(marker),
     )
     return done.modified_count == 1
 

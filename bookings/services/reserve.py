@@ -5,7 +5,7 @@ import logging
 from bookings.faults import fault
 from bookings.services import idempotency
 from bookings.services.cascade import cascade
-from bookings.services.markers import CONFIRMED, booking_document, marker_key, seat_change, settle_quietly
+from bookings.services.markers import CONFIRMED, booking_document, marker_key, seat_change, settle_quietly, type_filter
 from eventbooking.errors import Conflict
 from eventbooking.ids import BOOKING, next_public_id
 from eventbooking.mongo import bookings, events
@@ -13,6 +13,7 @@ from eventbooking.timeutil import now
 from events.models import EventStatus
 from events.services import EventNotFound
 from events.store import NO_MARKERS, event_find_one_and_update
+from events.ticket_types import type_for_booking
 from notifications.services import BOOKING_CREATED, notify
 
 log = logging.getLogger(__name__)
@@ -29,58 +30,91 @@ class NotEnoughSeats(Conflict):
     code = "not_enough_seats"
 
 
-def booking_create(*, customer, event_id, qty, idempotency_key=None):
-    """Book `qty` seats of an event. Returns (booking, event, created); `created`
-    is False when an Idempotency-Key replay returns the original booking."""
+def booking_create(*, customer, event_id, qty, ticket_type_id=None, idempotency_key=None):
+    """Book `qty` seats of a ticket type of an event (`ticket_type_id` None: the event's
+    only type). Returns (booking, event, created); `created` is False when an
+    Idempotency-Key replay returns the original booking."""
+    order = {"event_id": event_id, "qty": qty, "ticket_type_id": ticket_type_id}
     if idempotency_key is None:
-        booking, event = _book(customer=customer, event_id=event_id, qty=qty)
+        booking, event = _book(customer=customer, **order)
         return booking, event, True
-    booking_id, replay = idempotency.key_claim(customer=customer, key=idempotency_key, event_id=event_id, qty=qty)
+    booking_id, replay = idempotency.key_claim(customer=customer, key=idempotency_key, **order)
     if replay is not None:
         return *replay, False
     try:
-        booking, event = _book(customer=customer, event_id=event_id, qty=qty, booking_id=booking_id)
+        booking, event = _book(customer=customer, **order, booking_id=booking_id)
     except Exception as exc:
         idempotency.key_release(customer=customer, key=idempotency_key, booking_id=booking_id, error=exc)
         raise
     return booking, event, True
 
 
-def _check_bookable(event, qty):
+class TicketTypeNotOnSale(Conflict):
+    code = "ticket_type_not_on_sale"
+
+
+class OverTypeMaximum(Conflict):
+    code = "over_ticket_type_maximum"
+
+
+def _check_bookable(event, qty, ticket_type_id):
+    """The type to book, or the refusal: the event's, then the type's."""
     if event is None:
         raise EventNotFound()
     if event["status"] != PUBLISHED:
         raise EventNotBookable(f"This event is {event['status'].lower()}, not open for booking.", status=event["status"])
-    if event["starts_at"] <= now():
+    moment = now()
+    if event["starts_at"] <= moment:
         raise EventNotBookable("This event has already started.", code="event_started")
-    if event["seats_available"] < qty:
-        left = event["seats_available"]
-        raise NotEnoughSeats(f"Only {left} seat{'s' if left != 1 else ''} left.", seats_available=left)
+    ticket_type = type_for_booking(event=event, ticket_type_id=ticket_type_id)
+    window = {"sales_start": ticket_type["sales_start"], "sales_end": ticket_type["sales_end"]}
+    if window["sales_start"] is not None and moment < window["sales_start"]:
+        raise TicketTypeNotOnSale(f"Sales of {ticket_type['name']} have not started.", ticket_type_id=ticket_type["id"], **window)
+    if window["sales_end"] is not None and moment >= window["sales_end"]:
+        raise TicketTypeNotOnSale(f"Sales of {ticket_type['name']} have ended.", ticket_type_id=ticket_type["id"], **window)
+    most = ticket_type["max_per_booking"]
+    if most is not None and qty > most:
+        raise OverTypeMaximum(f"At most {most} {ticket_type['name']} tickets per booking.", max_per_booking=most)
+    left = min(event["seats_available"], ticket_type["seats_available"])
+    if left < qty:
+        raise NotEnoughSeats(
+            f"Only {left} seat{'s' if left != 1 else ''} left.", seats_available=left, ticket_type_id=ticket_type["id"]
+        )
+    return ticket_type
 
 
-def _book(*, customer, event_id, qty, booking_id=None):
+def _type_as_read(ticket_type, qty):
+    """The type's conditions in the reservation's filter: seats enough, and the price,
+    sale window and maximum the request was checked against, unchanged since."""
+    same = ("id", "price_cents", "sales_start", "sales_end", "max_per_booking")
+    return {"$elemMatch": {**{name: ticket_type[name] for name in same}, "seats_available": {"$gte": qty}}}
+
+
+def _book(*, customer, event_id, qty, ticket_type_id, booking_id=None):
     # The read only fetches the price and explains refusals; the update's filter decides.
     for _ in range(10):
         event = events().find_one({"_id": event_id}, NO_MARKERS)
-        _check_bookable(event, qty)
+        ticket_type = _check_bookable(event, qty, ticket_type_id)
         booking_id = booking_id or next_public_id(BOOKING)
         moment = now()
-        price = event["price_cents"]
-        marker = {"booking": booking_id, "qty": qty, "amount_cents": qty * price, "at": moment}
+        price = ticket_type["price_cents"]
+        marker = {"booking": booking_id, "type": ticket_type["id"], "qty": qty, "amount_cents": qty * price, "at": moment}
+        # One update takes the type's seats and the event's: both limits hold at once.
         reserved = event_find_one_and_update(
             {
                 "_id": event_id,
                 "status": PUBLISHED,
                 "starts_at": {"$gt": moment},
                 "seats_available": {"$gte": qty},
-                "price_cents": price,
+                "types": _type_as_read(ticket_type, qty),
             },
             {"$inc": seat_change(marker, -1), "$push": {"pending": marker}},
             projection=NO_MARKERS,
+            array_filters=type_filter(marker),
         )
         if reserved is not None:
             break
-        # Not matched: the next read says why, or the price changed under us and we go again.
+        # Not matched: the next read says why, or the type changed under us and we go again.
     else:
         raise Conflict("The event kept changing while booking; try again.", code="event_busy")
 
@@ -90,6 +124,7 @@ def _book(*, customer, event_id, qty, booking_id=None):
         customer_id=customer.pk,
         qty=qty,
         unit_price_cents=price,
+        ticket_type=ticket_type,
         status=CONFIRMED,
         created_at=moment,
     )

@@ -16,7 +16,7 @@ from eventbooking.mongo import collection
 from events.models import Event
 from eventbooking.cancel_event import event_cancel_with_bookings
 from eventbooking.errors import Forbidden
-from tests.helpers import PASSWORD, STAFF_EMAIL, assert_invariant, book, browser_for, staff_without_permissions
+from tests.helpers import PASSWORD, STAFF_EMAIL, assert_invariant, book, browser_for, event_body, staff_without_permissions
 
 REFUSED = b"Please enter the correct email and password for a staff account."
 
@@ -85,6 +85,17 @@ def test_staff_see_an_events_counters_and_money_as_decimals(staff_browser, creat
         "id": event_id, "title": "Jazz Night", "status": "Published", "organizer": organizer.email,
         "price": "12.50", "capacity": "10", "seats_available": "7", "tickets_sold": "3", "revenue": "37.50", "pending_bookings": "0",
     }
+
+
+def test_staff_see_each_ticket_types_counters(staff_browser, organizer_client, customer_client):
+    types = [{"name": "Standard", "price": "15.00", "capacity": 30}, {"name": "VIP", "price": "60.00", "capacity": 5}]
+    event = organizer_client.post("/events", event_body(price=None, capacity=None, types=types), format="json").json()
+    organizer_client.post(f"/events/{event['id']}/publish")
+    book(customer_client, event["id"], 2, ticket_type_id=event["types"][1]["id"])
+    page = staff_browser.get(f"/admin/events/event/{event['id']}/change/").content.decode()
+    rows = [[text(cell) for cell in re.findall(r"<td>(.*?)</td>", row, re.S)] for row in re.findall(r'<tr class="ticket-type">(.*?)</tr>', page, re.S)]
+    assert [row[1:7] for row in rows] == [["Standard", "15.00", "30", "30", "0", "0.00"], ["VIP", "60.00", "5", "3", "2", "120.00"]]
+    assert shown(staff_browser.get(f"/admin/events/event/{event['id']}/change/"))["capacity"] == "35"
 
 
 def test_events_and_bookings_are_read_only_in_the_admin(staff_browser, create_event, customer_client):

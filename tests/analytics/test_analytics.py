@@ -1,7 +1,29 @@
 """GET /analytics/me: an organizer's figures, equal to what the bookings say."""
 
 from eventbooking.mongo import collection
-from tests.helpers import book
+from tests.helpers import book, event_body
+
+
+def type_of(event_id):
+    return collection("events").find_one({"_id": event_id})["types"][0]["id"]
+
+
+def test_sales_break_down_per_ticket_type(organizer_client, customer_client):
+    body = event_body(price=None, capacity=None, types=[
+        {"name": "Early bird", "price": "10.00", "capacity": 5},
+        {"name": "VIP", "price": "60.00", "capacity": 2},
+    ])
+    event = organizer_client.post("/events", body, format="json").json()
+    organizer_client.post(f"/events/{event['id']}/publish")
+    early, vip = [t["id"] for t in event["types"]]
+    for type_id, qty in [(early, 3), (vip, 1), (early, 1)]:
+        assert book(customer_client, event["id"], qty, ticket_type_id=type_id).status_code == 201
+    figures = organizer_client.get("/analytics/me").json()
+    assert figures["tickets_sold"] == 5 and figures["total_revenue"] == "100.00"
+    assert [(row["ticket_type_name"], row["tickets_sold"], row["revenue"]) for row in figures["by_ticket_type"]] == [
+        ("Early bird", 4, "40.00"),
+        ("VIP", 1, "60.00"),
+    ]
 
 
 def figures_from_bookings(organizer):
@@ -37,6 +59,12 @@ def test_figures_count_confirmed_bookings_only(create_event, organizer_client, o
         "tickets_sold": 11,
         "total_revenue": "150.00",
         "top_event": {"id": jazz, "title": "Jazz", "tickets_sold": 9, "revenue": "90.00"},
+        # One type each (made without types: "General admission"); cancelled ones count nothing.
+        "by_ticket_type": [
+            {"event_id": event_id, "event_title": title, "ticket_type_id": type_of(event_id), "ticket_type_name": "General admission",
+             "tickets_sold": sold, "revenue": revenue}
+            for event_id, title, sold, revenue in [(jazz, "Jazz", 9, "90.00"), (rock, "Rock", 2, "60.00")]
+        ],
     }
     tickets, revenue = figures_from_bookings(organizer)
     assert figures["tickets_sold"] == tickets and figures["total_revenue"] == f"{revenue / 100:.2f}"
@@ -75,6 +103,7 @@ def test_an_organizer_without_events(organizer_client):
         "tickets_sold": 0,
         "total_revenue": "0.00",
         "top_event": None,
+        "by_ticket_type": [],
     }
 
 

@@ -12,13 +12,14 @@ from pymongo.errors import DuplicateKeyError
 from bookings.services import bookings_reconcile
 from eventbooking.mongo import collection
 from eventbooking.timeutil import now
-from tests.helpers import assert_invariant, book, event_doc
+from tests.helpers import assert_invariant, book, event_doc, seat_counters
 
 
 def leave_marker(event_id, booking_id, qty, *, price_cents=2500, age=60, take_seats=True):
-    """A marker `age` seconds old, with its seats taken (a booking) or not (a cancellation)."""
-    marker = {"booking": booking_id, "qty": qty, "amount_cents": qty * price_cents, "at": now() - timedelta(seconds=age)}
-    change = {"seats_available": -qty, "tickets_sold": qty, "revenue_cents": qty * price_cents} if take_seats else {}
+    """A marker `age` seconds old, with its seats taken (a booking) or not (a cancellation), of the event's first type."""
+    type_id = event_doc(event_id)["types"][0]["id"]
+    marker = {"booking": booking_id, "type": type_id, "qty": qty, "amount_cents": qty * price_cents, "at": now() - timedelta(seconds=age)}
+    change = {**seat_counters(qty, price_cents), **seat_counters(qty, price_cents, prefix="types.0.")} if take_seats else {}
     collection("events").update_one({"_id": event_id}, {"$push": {"pending": marker}, **({"$inc": change} if change else {})})
     return marker
 

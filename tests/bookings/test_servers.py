@@ -11,7 +11,7 @@ import pytest
 
 from bookings.services import bookings_reconcile
 from eventbooking.mongo import collection
-from tests.helpers import assert_invariant, event_doc, make_customers
+from tests.helpers import assert_invariant, event_body, event_doc, make_customers, token_for
 from tests.servers import ReconcilerProcess
 
 pytestmark = pytest.mark.slow
@@ -58,6 +58,52 @@ def test_no_oversell_in_one_server(server, create_event):
 
 def test_no_oversell_across_two_servers(start_server, create_event):
     check_oversell_race([start_server().url, start_server().url], create_event)
+
+
+def test_two_types_race_for_the_last_seats_of_a_shared_quota_across_two_servers(start_server, organizer_client):
+    """Each type has seats enough on its own; the event's quota (30) has room for 30."""
+    urls = [start_server().url, start_server().url]
+    types = [{"name": "Standard", "price": "10.00", "capacity": 25}, {"name": "VIP", "price": "40.00", "capacity": 25}]
+    event = organizer_client.post("/events", event_body(price=None, capacity=30, types=types), format="json").json()
+    organizer_client.post(f"/events/{event['id']}/publish")
+    standard, vip = [t["id"] for t in event["types"]]
+    tokens = make_customers(40)
+    requests = [
+        ("POST", f"{url}/bookings", token, {"eventId": event["id"], "qty": 1, "ticketTypeId": type_id}, None)
+        for url, token, type_id, _ in zip(itertools.cycle(urls), itertools.cycle(tokens), itertools.cycle([standard, vip]), range(120))
+    ]
+    responses = send_all(requests)
+    statuses = [r.status_code for r in responses]
+    assert statuses.count(201) == 30 and statuses.count(409) == 90, statuses
+    event_after, rows = assert_invariant(event["id"])
+    assert event_after["seats_available"] == 0
+    sold = {t["id"]: t["tickets_sold"] for t in event_after["types"]}
+    # Both types sold (they raced), neither beyond its own 25, together exactly the quota.
+    assert sum(sold.values()) == 30 and all(0 < n <= 25 for n in sold.values()), sold
+
+
+def test_type_edits_racing_bookings_never_overwrite_seats_sold(server, organizer, organizer_client):
+    """Organizer edits (price, capacity of the types) land between bookings; no sale is lost."""
+    types = [{"name": "Standard", "price": "10.00", "capacity": 40}, {"name": "VIP", "price": "40.00", "capacity": 20}]
+    event = organizer_client.post("/events", event_body(price=None, capacity=None, types=types), format="json").json()
+    organizer_client.post(f"/events/{event['id']}/publish")
+    standard, vip = [t["id"] for t in event["types"]]
+    tokens = make_customers(20)
+    org = token_for(organizer)
+    requests = [
+        ("POST", f"{server.url}/bookings", token, {"eventId": event["id"], "qty": 1, "ticketTypeId": type_id}, None)
+        for token, type_id, _ in zip(itertools.cycle(tokens), itertools.cycle([standard, vip]), range(60))
+    ]
+    edits = [
+        ("PATCH", f"{server.url}/events/{event['id']}", org,
+         {"types": [{"id": standard, "price": f"{10 + n}.00", "capacity": 40 + n}, {"id": vip, "capacity": 20 + n}]}, None)
+        for n in range(10)
+    ]
+    responses = send_all(requests[:30] + edits + requests[30:])
+    edit_statuses = [r.status_code for r in responses[30:40]]
+    assert set(edit_statuses) <= {200, 409} and 200 in edit_statuses, [r.text for r in responses[30:40]]
+    event_after, rows = assert_invariant(event["id"])
+    assert sum(r.status_code == 201 for r in responses) == len(rows)
 
 
 def test_mixed_quantities_never_exceed_capacity(server, create_event):
@@ -139,8 +185,12 @@ CRASH_ROUNDS = {
 }
 
 
-def test_crashes_lose_no_confirmed_booking_and_leak_no_seat(start_server, create_event):
-    event_id = create_event(publish=True, capacity=500, price="10.00")["id"]
+def test_crashes_lose_no_confirmed_booking_and_leak_no_seat(start_server, organizer_client):
+    """On an event of three ticket types under a shared quota: the invariant holds per type too."""
+    types = [{"name": name, "price": price, "capacity": 200} for name, price in [("A", "10.00"), ("B", "25.00"), ("C", "60.00")]]
+    event = organizer_client.post("/events", event_body(price=None, capacity=500, types=types), format="json").json()
+    organizer_client.post(f"/events/{event['id']}/publish")
+    event_id, type_ids = event["id"], [t["id"] for t in event["types"]]
     tokens = make_customers(12)
     seen = {"confirmed": {}, "owner": {}, "cancelled": set(), "cancel_tried": set()}
     confirmed, cancelled, cancel_tried = seen["confirmed"], seen["cancelled"], seen["cancel_tried"]
@@ -155,7 +205,7 @@ def test_crashes_lose_no_confirmed_booking_and_leak_no_seat(start_server, create
         if not spec.startswith("crash"):
             timer.start()
         before = len(confirmed)
-        stream_until_dead(daphne.url, event_id, tokens, seen, rng)
+        stream_until_dead(daphne.url, event_id, tokens, seen, rng, type_ids=type_ids)
         assert daphne.proc.wait(60) == (99 if spec.startswith("crash") else -9)
         assert len(confirmed) > before
 
@@ -175,7 +225,7 @@ def test_crashes_lose_no_confirmed_booking_and_leak_no_seat(start_server, create
     assert len(confirmed) > 20 and cancelled
 
 
-def stream_until_dead(url, event_id, tokens, seen, rng, limit=60):
+def stream_until_dead(url, event_id, tokens, seen, rng, limit=60, type_ids=()):
     """Each customer books (and now and then cancels one of theirs) until the server stops answering.
     Only answers received are recorded: a request cut by the crash may or may not have happened."""
 
@@ -192,7 +242,10 @@ def stream_until_dead(url, event_id, tokens, seen, rng, limit=60):
                     seen["cancelled"].add(booking_id)
                 else:
                     qty = rng.randint(1, 2)
-                    response = await client.post(f"{url}/bookings", json={"eventId": event_id, "qty": qty}, headers=headers)
+                    body = {"eventId": event_id, "qty": qty}
+                    if type_ids:
+                        body["ticketTypeId"] = rng.choice(type_ids)
+                    response = await client.post(f"{url}/bookings", json=body, headers=headers)
                     assert response.status_code == 201, response.text
                     seen["confirmed"][response.json()["id"]] = qty
                     seen["owner"][response.json()["id"]] = token

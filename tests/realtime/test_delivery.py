@@ -5,7 +5,7 @@ hears what."""
 import pytest
 
 from eventbooking.mongo import collection
-from tests.helpers import book_through, post_as
+from tests.helpers import book_through, event_body, post_as
 
 
 def cancel_booking(server, user, booking_id):
@@ -21,10 +21,18 @@ def for_booking(booking_id):
 
 
 def expected_created(booking, event, seats_available):
+    """The payload for a booking of the one default type of an event at 25.00 a seat."""
+    [default] = event["types"]
+    sold = event["capacity"] - seats_available
     return {
         "booking_id": booking["id"],
         "event_id": event["id"],
         "event_title": event["title"],
+        "ticket_type_id": default["id"],
+        "ticket_type_name": "General admission",
+        "ticket_types": [
+            {"id": default["id"], "name": "General admission", "tickets_sold": sold, "revenue": f"{25 * sold}.00", "seats_available": seats_available}
+        ],
         "qty": booking["qty"],
         "unit_price": "25.00",
         "amount": str(25 * booking["qty"]) + ".00",
@@ -44,6 +52,23 @@ def test_python_socketio_client_hears_booking_created(server, organizer, custome
     notice = listener.wait_for("booking.created")
     assert notice == expected_created(booking, event, seats_available=98)
     assert collection("events").find_one({"_id": event["id"]})["seats_available"] == 98
+
+
+def test_booking_created_breaks_sales_down_per_ticket_type(server, organizer, customer, organizer_client, listeners):
+    listener = listeners.socketio(server, organizer)
+    types = [{"name": "Standard", "price": "15.00", "capacity": 30}, {"name": "VIP", "price": "60.00", "capacity": 5}]
+    event = organizer_client.post("/events", event_body(price=None, capacity=None, types=types), format="json").json()
+    organizer_client.post(f"/events/{event['id']}/publish")
+    standard, vip = [t["id"] for t in event["types"]]
+    post_as(server, customer, "/bookings", {"eventId": event["id"], "qty": 3, "ticketTypeId": standard}, status=201)
+    booking = post_as(server, customer, "/bookings", {"eventId": event["id"], "qty": 2, "ticketTypeId": vip}, status=201)
+
+    notice = listener.wait_for("booking.created", where=for_booking(booking["id"]))
+    assert (notice["ticket_type_id"], notice["ticket_type_name"], notice["amount"], notice["seats_available"]) == (vip, "VIP", "120.00", 30)
+    assert notice["ticket_types"] == [
+        {"id": standard, "name": "Standard", "tickets_sold": 3, "revenue": "45.00", "seats_available": 27},
+        {"id": vip, "name": "VIP", "tickets_sold": 2, "revenue": "120.00", "seats_available": 3},
+    ]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,202 @@
+"""Ticket types: the rules for an event's `types` list (embedded in the event document).
+
+An event sells one or more types, each with its own price and seats. The event's
+capacity is the sum of its types' capacities, or the organizer's lower overall
+quota (`quota`; null when none); a booking takes seats of its type and of the
+event in one update (bookings/services/reserve.py), so both limits hold at once.
+Invariants, per type and per event: capacity == seats_available + tickets_sold
+(tickets_sold counts confirmed bookings and those in flight under a marker).
+
+Edits (events.services.event_update) give the whole list: an item with an `id`
+changes that type, one without adds a type, a type left out is deleted. While the
+event is a DRAFT anything may change; once PUBLISHED, a type with sales cannot be
+deleted or shrunk below what it sold, and a new price applies to later bookings
+only (a booking keeps its unit price).
+"""
+
+from eventbooking.errors import Conflict, DomainError, NotFound
+from eventbooking.ids import TICKET_TYPE, next_public_id
+
+DEFAULT_TYPE_NAME = "General admission"
+MAX_TYPES = 20
+# Fields an organizer sets; the counters are ours.
+EDITABLE = ("name", "price_cents", "capacity", "sales_start", "sales_end", "max_per_booking", "sort_order")
+
+
+class TypeHasSales(Conflict):
+    code = "ticket_type_has_sales"
+
+
+class CapacityBelowSold(Conflict):
+    code = "capacity_below_sold"
+
+
+class TicketTypeNotFound(NotFound):
+    code = "ticket_type_not_found"
+    message = "This event has no such ticket type."
+
+
+class TicketTypeRequired(DomainError):
+    code = "ticket_type_required"
+    message = "This event sells several ticket types: give ticketTypeId."
+
+    def __init__(self):
+        super().__init__(fields={"ticketTypeId": [self.message]})
+
+
+class InvalidTypes(DomainError):
+    """A 400 naming the field: the list as given cannot be an event's types."""
+
+    code = "validation_error"
+
+    def __init__(self, field, message):
+        super().__init__(message, fields={field: [message]})
+
+
+def type_new(*, data, type_id=None):
+    """A new type's document from validated input (EDITABLE fields)."""
+    return {
+        "id": type_id or next_public_id(TICKET_TYPE),
+        "name": data.get("name", DEFAULT_TYPE_NAME),
+        "price_cents": data.get("price_cents", 0),
+        "capacity": data["capacity"],
+        "seats_available": data["capacity"],
+        "tickets_sold": 0,
+        "revenue_cents": 0,
+        "sales_start": data.get("sales_start"),
+        "sales_end": data.get("sales_end"),
+        "max_per_booking": data.get("max_per_booking"),
+        "sort_order": data.get("sort_order", 0),
+    }
+
+
+def types_sorted(types):
+    return sorted(types, key=lambda t: (t["sort_order"], t["id"]))
+
+
+def event_totals(*, types, quota):
+    """The event-level fields that follow from its types and quota."""
+    total = sum(t["capacity"] for t in types)
+    capacity = total if quota is None else min(quota, total)
+    sold = sum(t["tickets_sold"] for t in types)
+    if sold > capacity:
+        raise CapacityBelowSold(
+            f"{sold} tickets are already sold; capacity cannot be lower.", tickets_sold=sold
+        )
+    return {
+        "types": types_sorted(types),
+        "quota": quota,
+        "capacity": capacity,
+        "seats_available": capacity - sold,
+        "tickets_sold": sold,
+        "revenue_cents": sum(t["revenue_cents"] for t in types),
+        "price_cents": min(t["price_cents"] for t in types),
+    }
+
+
+def _check_window(item, field):
+    start, end = item.get("sales_start"), item.get("sales_end")
+    if start is not None and end is not None and end <= start:
+        raise InvalidTypes(field, "sales_end must be after sales_start.")
+
+
+def types_merge(*, current, given, published):
+    """The event's new types from the list `given` (validated TicketTypeInput items)."""
+    if not given:
+        raise InvalidTypes("types", "An event sells at least one ticket type.")
+    if len(given) > MAX_TYPES:
+        raise InvalidTypes("types", f"At most {MAX_TYPES} ticket types.")
+    by_id = {t["id"]: t for t in current}
+    ids = [item["id"] for item in given if "id" in item]
+    if len(ids) != len(set(ids)):
+        raise InvalidTypes("types", "A ticket type is listed twice.")
+    merged = []
+    for n, item in enumerate(given):
+        field = f"types[{n}]"
+        if "id" in item:
+            if item["id"] not in by_id:
+                raise InvalidTypes(f"{field}.id", f"This event has no ticket type {item['id']}.")
+            old = by_id[item["id"]]
+            new = {**old, **{key: item[key] for key in EDITABLE if key in item}}
+            if published and new["capacity"] < old["tickets_sold"]:
+                raise CapacityBelowSold(
+                    f"{old['tickets_sold']} tickets of {old['name']} are sold; its capacity cannot be lower.",
+                    tickets_sold=old["tickets_sold"],
+                    ticket_type_id=old["id"],
+                )
+            new["seats_available"] = new["capacity"] - new["tickets_sold"]
+        else:
+            if "capacity" not in item:
+                raise InvalidTypes(f"{field}.capacity", "A new ticket type needs a capacity.")
+            if "name" not in item:
+                raise InvalidTypes(f"{field}.name", "A new ticket type needs a name.")
+            new = type_new(data=item)
+        _check_window(new, field)
+        merged.append(new)
+    kept = {t["id"] for t in merged}
+    for old in current:
+        if old["id"] not in kept and old["tickets_sold"] > 0:
+            raise TypeHasSales(
+                f"{old['name']} has sold {old['tickets_sold']} tickets; it cannot be deleted.",
+                ticket_type_id=old["id"],
+            )
+    return merged
+
+
+def types_edit(*, doc, data):
+    """The event-level changes (event_totals) an edit's `types`, `capacity` and `price`
+    make, or {} when it touches none. `price` and `capacity` without `types` keep the
+    one-price API working: on an event with one type they edit that type (`capacity`
+    the quota instead, if it has one); with several types `capacity` is the overall
+    quota and `price` is refused."""
+    if not {"types", "capacity", "price_cents"} & set(data):
+        return {}
+    current, quota = doc["types"], doc.get("quota")
+    published = doc["status"] == "PUBLISHED"
+    if "types" in data:
+        if "price_cents" in data:
+            raise InvalidTypes("price", "Set each ticket type's price in `types`.")
+        types = types_merge(current=current, given=data["types"], published=published)
+        if "capacity" in data:
+            quota = data["capacity"]
+    elif len(current) == 1:
+        item = {"id": current[0]["id"]}
+        if "price_cents" in data:
+            item["price_cents"] = data["price_cents"]
+        if "capacity" in data and quota is None:
+            item["capacity"] = data["capacity"]
+        elif "capacity" in data:
+            quota = data["capacity"]
+        types = types_merge(current=current, given=[item], published=published)
+    else:
+        if "price_cents" in data:
+            raise InvalidTypes("price", "This event has several ticket types: set each type's price in `types`.")
+        types, quota = current, data["capacity"]
+    return event_totals(types=types, quota=quota)
+
+
+def types_create(*, data):
+    """The event-level fields of a new event: its `types`, or one default type from
+    `price` and `capacity` (the one-price API)."""
+    if "types" in data:
+        if "price_cents" in data:
+            raise InvalidTypes("price", "Set each ticket type's price in `types`.")
+        types = types_merge(current=[], given=data["types"], published=False)
+        return event_totals(types=types, quota=data.get("capacity"))
+    if data.get("capacity") is None:
+        raise InvalidTypes("capacity", "Give a capacity, or ticket types.")
+    default = type_new(data={"capacity": data["capacity"], "price_cents": data.get("price_cents", 0)})
+    return event_totals(types=[default], quota=None)
+
+
+def type_for_booking(*, event, ticket_type_id):
+    """The type a booking takes: the one named, or the only one."""
+    types = event.get("types") or []
+    if ticket_type_id is None:
+        if len(types) != 1:
+            raise TicketTypeRequired()
+        return types[0]
+    for ticket_type in types:
+        if ticket_type["id"] == ticket_type_id:
+            return ticket_type
+    raise TicketTypeNotFound()
