@@ -95,7 +95,7 @@ def event_update(*, event_id, actor, data):
         moment = now()
         query = {"_id": event_id, "organizer_id": actor.pk, "status": {"$in": EDITABLE_STATUSES}}
         if doc["status"] == EventStatus.PUBLISHED:
-            if aware(doc["starts_at"]) <= moment:
+            if doc["starts_at"] <= moment:
                 raise EventStarted()
             query["starts_at"] = {"$gt": moment}  # and still not started when written
         changes = {key: value for key, value in data.items() if key != "capacity"}

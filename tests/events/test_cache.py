@@ -3,7 +3,8 @@
 import pytest
 
 from eventbooking.mongo import collection
-from events.cache import event_cache_get, event_cache_invalidate
+from events.cache import event_cache_get
+from events.store import event_update_one
 from tests.helpers import future, iso
 
 WRITES = [
@@ -61,8 +62,7 @@ def test_a_reader_that_loaded_before_a_write_cannot_store_a_stale_copy(api, publ
 
     def load_then_someone_writes():
         stale = collection("events").find_one({"_id": event_id})
-        collection("events").update_one({"_id": event_id}, {"$set": {"price_cents": 7700}})
-        event_cache_invalidate(event_id)
+        event_update_one({"_id": event_id}, {"$set": {"price_cents": 7700}})
         return stale
 
     assert event_cache_get(event_id, load_then_someone_writes)["price_cents"] == 1250
