@@ -2,7 +2,7 @@
 against the bare PyMongo conditional update on the same database.
 
     .venv/bin/python devtools/services.py --redis -- .venv/bin/python bench/bench_bookings.py \
-        [--clients 64] [--requests 3000] [--servers 1,2] [--hot-share 0.5]
+        [--clients 64] [--requests 3000] [--servers 1,2] [--hot-share 0.5] [--redis-modes healthy,refused,stalled]
 
 Each row seeds one hot event (fewer seats than the requests aimed at it, so
 refusals happen) and many cold ones in a database of its own (MONGODB_NAME,
@@ -14,6 +14,11 @@ run, threads hammer the one conditional update that the booking is built on
 (find_one_and_update with seats_available >= 1), without HTTP, Django or the
 rest of the protocol, so the API's overhead shows as a ratio. Prints figures;
 never passes or fails.
+
+With --redis-modes, each server count gets one row per mode, against a Redis of
+the benchmark's own: healthy; refused (killed after the warm-up); stalled
+(SIGSTOPped after the warm-up, SIGCONTed after the row). CPU ms per booking is
+the daphne processes' user + system time over the row, divided by bookings made.
 """
 
 import argparse
@@ -41,7 +46,7 @@ from eventbooking.mongo import collection  # noqa: E402
 from eventbooking.timeutil import now  # noqa: E402
 from events.services import event_create, event_publish  # noqa: E402
 from tests.helpers import make_customers  # noqa: E402
-from tests.servers import DaphneServer  # noqa: E402
+from tests.servers import DaphneServer, RedisProcess  # noqa: E402
 
 COLLECTIONS = ["events", "bookings", "counters", "idempotency_keys"]
 
@@ -131,6 +136,23 @@ def bare_updates(threads, operations):
     return per_thread * threads / elapsed
 
 
+def cpu_seconds(daphnes):
+    """User + system CPU time the daphne processes have used so far (from /proc)."""
+    total = 0
+    for daphne in daphnes:
+        fields = open(f"/proc/{daphne.proc.pid}/stat").read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def redis_fault(redis, mode, start):
+    """Apply (start=True) or lift the Redis fault of a row: refused (killed), stalled (SIGSTOP)."""
+    if mode == "refused":
+        redis.kill() if start else redis.start()
+    elif mode == "stalled":
+        redis.pause() if start else redis.resume()
+
+
 def main():
     logging.getLogger("httpx").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -141,7 +163,11 @@ def main():
     parser.add_argument("--cold-events", type=int, default=100)
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--bare-threads", default="1,8")
+    parser.add_argument("--redis-modes", default="", help="e.g. healthy,refused,stalled: one row each per server count, "
+                        "against a Redis of the benchmark's own, killed or SIGSTOPped after the warm-up")
     args = parser.parse_args()
+    modes = [mode for mode in args.redis_modes.split(",") if mode] or [None]
+    redis = RedisProcess().start() if modes != [None] else None
 
     cache = "Redis" if settings.REDIS_URL else "local memory"
     print(f"database {settings.DATABASES['default']['HOST']} / {settings.DATABASES['default']['NAME']}; cache: {cache}; "
@@ -153,17 +179,22 @@ def main():
     cold_capacity = args.requests  # never sold out
 
     rows = []
-    for servers in [int(n) for n in args.servers.split(",")]:
+    for servers, mode in [(int(n), mode) for n in args.servers.split(",") for mode in modes]:
         hot, cold = seed_events(hot_capacity, args.cold_events, cold_capacity)
         rng = random.Random(11)
         targets = [hot] * hot_requests + [rng.choice(cold) for _ in range(args.requests - hot_requests)]
         rng.shuffle(targets)
-        daphnes = [DaphneServer(redis=bool(settings.REDIS_URL)).start() for _ in range(servers)]
+        env = {"REDIS_URL": redis.url, "REALTIME_REDIS_URL": redis.url} if redis else None
+        daphnes = [DaphneServer(redis=bool(settings.REDIS_URL), extra_env=env).start() for _ in range(servers)]
         try:
             urls = [daphne.url for daphne in daphnes]
             asyncio.run(load(urls, tokens, [cold[0]] * 50, 8))  # warm-up (and 50 seats off a cold event)
+            redis_fault(redis, mode, start=True)
+            cpu = cpu_seconds(daphnes)
             results, elapsed = asyncio.run(load(urls, tokens, targets, args.clients))
+            cpu = cpu_seconds(daphnes) - cpu
         finally:
+            redis_fault(redis, mode, start=False)
             for daphne in daphnes:
                 daphne.stop()
         latencies = sorted(seconds for _, seconds in results)
@@ -173,6 +204,8 @@ def main():
         hot_sold = collection("bookings").count_documents({"event_id": hot, "status": "CONFIRMED"})
         rows.append({
             "servers": servers,
+            "redis": mode or ("Redis" if settings.REDIS_URL else "none"),
+            "cpu_ms": cpu * 1000 / max(created, 1),
             "bookings/s": created / elapsed,
             "requests/s": len(results) / elapsed,
             "p50": statistics.median(latencies) * 1000,
@@ -190,12 +223,13 @@ def main():
 
     print(f"\n{args.requests} POST /bookings per row from {args.clients} concurrent clients; "
           f"{int(args.hot_share * 100)}% at one hot event ({hot_capacity} seats), the rest over {args.cold_events} cold events\n")
-    header = (f"{'servers':>7} {'bookings/s':>10} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'201':>5} {'409':>5} "
+    header = (f"{'servers':>7} {'redis':>8} {'bookings/s':>10} {'CPU ms/bk':>9} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'201':>5} {'409':>5} "
               f"{'other':>5} {'hot sold':>9} {'oversold':>8} {'invariant broken':>16}")
     print(header)
     print("-" * len(header))
     for row in rows:
-        print(f"{row['servers']:>7} {row['bookings/s']:>10.0f} {row['requests/s']:>7.0f} {row['p50']:>7.1f} {row['p99']:>7.1f} "
+        print(f"{row['servers']:>7} {row['redis']:>8} {row['bookings/s']:>10.0f} {row['cpu_ms']:>9.1f} {row['requests/s']:>7.0f} "
+              f"{row['p50']:>7.1f} {row['p99']:>7.1f} "
               f"{row['created']:>5} {row['rejected']:>5} {row['other']:>5} {row['hot']:>9} {row['oversold']:>8} {row['broken']:>16}")
     print("\nbare PyMongo conditional update (find_one_and_update, seats_available >= 1), same database, no HTTP:")
     for threads, rate in bare.items():
@@ -205,6 +239,8 @@ def main():
               f"{row['bookings/s'] / best_bare:.3f} (the API books 1 for every {best_bare / row['bookings/s']:.1f} bare updates)")
     for name in COLLECTIONS:
         collection(name).delete_many({})
+    if redis:
+        redis.kill()
 
 
 if __name__ == "__main__":
