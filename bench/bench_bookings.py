@@ -235,7 +235,7 @@ def main():
     for threads, rate in bare.items():
         print(f"  {threads} thread{'s' if threads > 1 else ''}: {rate:.0f} updates/s")
     for row in rows:
-        print(f"API / bare with {row['servers']} server{'s' if row['servers'] > 1 else ''}: "
+        print(f"API / bare with {row['servers']} server{'s' if row['servers'] > 1 else ''}, Redis {row['redis']}: "
               f"{row['bookings/s'] / best_bare:.3f} (the API books 1 for every {best_bare / row['bookings/s']:.1f} bare updates)")
     for name in COLLECTIONS:
         collection(name).delete_many({})

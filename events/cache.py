@@ -26,7 +26,7 @@ from eventbooking.mongo import events
 from eventbooking.redisguard import redis_guard
 
 
-def _key(event_id):
+def cache_key(event_id):
     return f"event:{event_id}:v"
 
 
@@ -35,7 +35,7 @@ def event_cache_get(event_id, load):
     `version` included) returns it now, from the cache when its copy is current."""
     if not settings.EVENT_CACHE_ENABLED:
         return load()
-    copy = redis_guard.call(lambda: cache.get(_key(event_id)))
+    copy = redis_guard.call(lambda: cache.get(cache_key(event_id)))
     if copy is not None:
         current = events().find_one({"_id": event_id}, {"version": 1})
         if current is None:
@@ -45,5 +45,5 @@ def event_cache_get(event_id, load):
     doc = load()
     if doc is not None:
         copy = {"version": doc.get("version", 0), "doc": doc}
-        redis_guard.call(lambda: cache.set(_key(event_id), copy, timeout=settings.EVENT_CACHE_SECONDS))
+        redis_guard.call(lambda: cache.set(cache_key(event_id), copy, timeout=settings.EVENT_CACHE_SECONDS))
     return doc

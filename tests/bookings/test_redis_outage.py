@@ -139,7 +139,16 @@ def health(server):
     return response.status_code, response.json()["status"], time.monotonic() - started
 
 
-@pytest.mark.parametrize("fault", ["killed", "refused", "stalled", "old_data"])
+def flap(redis, times=3):
+    """Down and up again, quickly, a few times; ends up."""
+    for _ in range(times):
+        redis.kill()
+        time.sleep(0.3)
+        redis.start()
+        time.sleep(0.3)
+
+
+@pytest.mark.parametrize("fault", ["killed", "refused", "stalled", "flapping", "old_data"])
 def test_bookings_and_reads_through_a_redis_outage(cluster, fault, create_event, organizer):
     redis, servers = cluster
     event_id = create_event(publish=True, price=PRICES[0], capacity=CAPACITY)["id"]
@@ -156,6 +165,11 @@ def test_bookings_and_reads_through_a_redis_outage(cluster, fault, create_event,
             time.sleep(0.5)
             redis.kill()
             redis.start(with_saved_data=True)
+        elif fault == "flapping":
+            flap(redis)
+            traffic.set_price(servers[0], organizer, PRICES[1])
+            other_writes(servers[1], organizer)
+            flap(redis)
         else:
             redis.pause() if fault == "stalled" else redis.kill()
             for server in servers:
@@ -221,3 +235,18 @@ def test_notifications_during_and_after_an_outage(cluster, create_event, organiz
         sio.close()
         ws.close()
     assert len(confirmed(event_id)) == event_doc(event_id)["tickets_sold"]
+
+
+def test_login_throttles_keep_counting_while_redis_is_down(cluster):
+    """Per process, in memory: guesses at one account stay throttled, and another
+    account still logs in (an outage locks no one out)."""
+    redis, (server, _) = cluster
+    target, other = new_user(Role.CUSTOMER), new_user(Role.CUSTOMER)
+    redis.kill()
+    try:
+        with httpx.Client(base_url=server.url, timeout=TIMEOUT) as client:
+            guesses = [client.post("/login", json={"email": target.email, "password": "wrong-guess"}).status_code for _ in range(7)]
+            assert guesses[:5] == [401] * 5 and guesses[5:] == [429, 429]
+            assert client.post("/login", json={"email": other.email, "password": PASSWORD}).status_code == 200
+    finally:
+        redis.start()
