@@ -258,7 +258,7 @@ USE_TZ = True
 # Static files (the admin's, Swagger UI's from drf-spectacular-sidecar) are served by
 # WhiteNoise inside daphne. DEBUG on: straight from the apps' folders, re-read on change.
 # DEBUG off: from STATIC_ROOT, filled by `manage.py collectstatic` (`make run` and
-# `make test` run it), under content-hashed names, gzip/brotli-compressed, cached for a year.
+# `make test` run it), under content-hashed names, gzip-compressed, cached for a year.
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {

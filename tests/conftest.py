@@ -163,17 +163,3 @@ def draft_event(create_event):
 @pytest.fixture
 def published_event(create_event):
     return create_event(publish=True)
-
-
-
-@pytest.fixture
-def make_event(create_event):
-    """A published (unless publish=False) event made through the API, 10 seats at 25.00; returns its id."""
-
-    def make(capacity=10, price="25.00", publish=True, client=None, title="Jazz Night"):
-        event = create_event(
-            client=client, publish=publish, capacity=capacity, price=price, title=title, description=None, tags=None
-        )
-        return event["id"]
-
-    return make

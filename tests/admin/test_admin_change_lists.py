@@ -42,12 +42,12 @@ def test_users_list_search_and_filters(logged_in_browser, make_user):
 
 
 @pytest.fixture
-def three_events(make_event, organizer_client, other_organizer_client, customer_client):
+def three_events(create_event, organizer_client, other_organizer_client, customer_client):
     """Lyon jazz (published, 3 sold at 12.50), Paris rock (draft), Lyon folk by the other organizer (published)."""
-    jazz = make_event(capacity=10, price="12.50", title="Jazz Night")
-    rock = make_event(publish=False, title="Rock Show")
+    jazz = create_event(publish=True, capacity=10, price="12.50", title="Jazz Night")["id"]
+    rock = create_event(publish=False, capacity=10, price="25.00", title="Rock Show")["id"]
     organizer_client.patch(f"/events/{rock}", {"city": "Paris"}, format="json")
-    folk = make_event(client=other_organizer_client, title="Folk Evening")
+    folk = create_event(publish=True, capacity=10, price="25.00", client=other_organizer_client, title="Folk Evening")["id"]
     book(customer_client, jazz, 3)
     return jazz, rock, folk
 
@@ -76,9 +76,9 @@ def test_events_list_search_filters_and_counters(logged_in_browser, three_events
     assert "customer-" not in filters.split('id="changelist-filter"', 1)[1]
 
 
-def test_bookings_list_search_and_filters(logged_in_browser, make_event, other_organizer_client, client_for, make_user):
-    lyon = make_event(price="12.50")
-    other = make_event(client=other_organizer_client)
+def test_bookings_list_search_and_filters(logged_in_browser, create_event, other_organizer_client, client_for, make_user):
+    lyon = create_event(publish=True, capacity=10, price="12.50")["id"]
+    other = create_event(publish=True, capacity=10, price="25.00", client=other_organizer_client)["id"]
     ann, bob = make_user(name="Ann"), make_user(name="Bob")
     first = book(client_for(ann), lyon, 2).json()["id"]
     second = book(client_for(bob), other, 1).json()["id"]

@@ -67,16 +67,16 @@ def test_the_login_form_refuses_non_staff_and_wrong_passwords(who, customer, org
     assert browser.get("/admin/").url == "/admin/login/?next=/admin/"
 
 
-def test_without_a_staff_session_every_admin_page_sends_to_the_login_page(customer, make_event):
-    event_id = make_event()
+def test_without_a_staff_session_every_admin_page_sends_to_the_login_page(customer, create_event):
+    event_id = create_event(publish=True, capacity=10, price="25.00")["id"]
     for browser in (Client(), browser_for(customer)):
         for path in ("/admin/", "/admin/events/event/", f"/admin/events/event/{event_id}/change/", "/admin/accounts/user/add/"):
             response = browser.get(path)
             assert response.status_code == 302 and response.url == f"/admin/login/?next={path}", path
 
 
-def test_staff_see_an_events_counters_and_money_as_decimals(staff_browser, make_event, customer_client, organizer):
-    event_id = make_event(capacity=10, price="12.50")
+def test_staff_see_an_events_counters_and_money_as_decimals(staff_browser, create_event, customer_client, organizer):
+    event_id = create_event(publish=True, capacity=10, price="12.50")["id"]
     book(customer_client, event_id, 3)
     response = staff_browser.get(f"/admin/events/event/{event_id}/change/")
     assert response.status_code == 200
@@ -87,8 +87,8 @@ def test_staff_see_an_events_counters_and_money_as_decimals(staff_browser, make_
     }
 
 
-def test_events_and_bookings_are_read_only_in_the_admin(staff_browser, make_event, customer_client):
-    event_id = make_event(capacity=10)
+def test_events_and_bookings_are_read_only_in_the_admin(staff_browser, create_event, customer_client):
+    event_id = create_event(publish=True, capacity=10, price="25.00")["id"]
     booking_id = book(customer_client, event_id, 2).json()["id"]
     page = staff_browser.get(f"/admin/events/event/{event_id}/change/")
     assert b'name="_save"' not in page.content and b"Close" in page.content
@@ -101,8 +101,8 @@ def test_events_and_bookings_are_read_only_in_the_admin(staff_browser, make_even
     assert collection("bookings").count_documents({"_id": booking_id}) == 1
 
 
-def test_staff_see_a_bookings_amounts_and_status(staff_browser, make_event, customer_client, customer):
-    event_id = make_event(price="12.50")
+def test_staff_see_a_bookings_amounts_and_status(staff_browser, create_event, customer_client, customer):
+    event_id = create_event(publish=True, capacity=10, price="12.50")["id"]
     booking_id = book(customer_client, event_id, 3).json()["id"]
     response = staff_browser.get(f"/admin/bookings/booking/{booking_id}/change/")
     assert response.status_code == 200
@@ -143,8 +143,8 @@ def test_adding_a_user_with_a_taken_email_in_other_case_is_refused(staff_browser
     assert collection("users").count_documents({"name": "Twin"}) == 0
 
 
-def test_the_cancel_action_asks_first_and_changes_nothing_until_confirmed(staff, make_event, customer_client):
-    events = [make_event(title="Jazz Night"), make_event(title="Rock Show")]
+def test_the_cancel_action_asks_first_and_changes_nothing_until_confirmed(staff, create_event, customer_client):
+    events = [create_event(publish=True, capacity=10, price="25.00", title="Jazz Night")["id"], create_event(publish=True, capacity=10, price="25.00", title="Rock Show")["id"]]
     book(customer_client, events[0], 2)
     response, notes = run_action(staff, Event, "cancel_events", events)
     assert response.status_code == 200 and notes == []
@@ -159,11 +159,11 @@ def test_the_cancel_action_asks_first_and_changes_nothing_until_confirmed(staff,
 
 
 def test_the_cancel_action_cancels_events_and_their_bookings_through_the_service(
-    staff, make_event, client_for, make_user, organizer_client, other_organizer_client, api
+    staff, create_event, client_for, make_user, organizer_client, other_organizer_client, api
 ):
-    sold = make_event(capacity=10, price="12.50")
-    draft = make_event(publish=False, client=other_organizer_client)
-    done = make_event()
+    sold = create_event(publish=True, capacity=10, price="12.50")["id"]
+    draft = create_event(publish=False, capacity=10, price="25.00", client=other_organizer_client)["id"]
+    done = create_event(publish=True, capacity=10, price="25.00")["id"]
     organizer_client.post(f"/events/{done}/cancel")
     buyers = [client_for(make_user()) for _ in range(2)]
     booking_ids = [book(buyers[0], sold, 2).json()["id"], book(buyers[1], sold, 1).json()["id"]]
@@ -188,22 +188,22 @@ def test_the_cancel_action_cancels_events_and_their_bookings_through_the_service
     assert sorted(logged) == [(sold, "Cancelled: Venue flooded."), (draft, "Cancelled: Venue flooded.")]
 
 
-def test_a_blank_reason_becomes_the_default_one(staff, make_event, api):
-    event_id = make_event()
+def test_a_blank_reason_becomes_the_default_one(staff, create_event, api):
+    event_id = create_event(publish=True, capacity=10, price="25.00")["id"]
     run_action(staff, Event, "cancel_events", [event_id], confirm="yes", reason="  ")
     assert api.get(f"/events/{event_id}").json()["cancel_reason"] == "Cancelled by staff."
 
 
-def test_staff_without_the_change_permission_do_not_get_the_action(make_event):
+def test_staff_without_the_change_permission_do_not_get_the_action(create_event):
     clerk = staff_without_permissions()
-    event_id = make_event()
+    event_id = create_event(publish=True, capacity=10, price="25.00")["id"]
     response, notes = run_action(clerk, Event, "cancel_events", [event_id], confirm="yes")
     assert response is None and notes == ["No action selected."]
     assert collection("events").find_one({"_id": event_id})["status"] == "PUBLISHED"
 
 
-def test_only_staff_may_cancel_as_staff(make_event, other_organizer, customer_client, make_user):
-    event_id = make_event()
+def test_only_staff_may_cancel_as_staff(create_event, other_organizer, customer_client, make_user):
+    event_id = create_event(publish=True, capacity=10, price="25.00")["id"]
     booking_id = book(customer_client, event_id, 2).json()["id"]
     with pytest.raises(Forbidden):
         event_cancel_with_bookings(event_id=event_id, actor=other_organizer, as_staff=True)
@@ -217,9 +217,9 @@ def test_only_staff_may_cancel_as_staff(make_event, other_organizer, customer_cl
     assert_invariant(event_id)
 
 
-def test_staff_powers_stay_in_the_admin_the_api_still_wants_the_owner(staff, client_for, make_event):
+def test_staff_powers_stay_in_the_admin_the_api_still_wants_the_owner(staff, client_for, create_event):
     """createstaff makes staff with the ORGANIZER role; through the API they are just an organizer."""
-    event_id = make_event()
+    event_id = create_event(publish=True, capacity=10, price="25.00")["id"]
     response = client_for(staff).post(f"/events/{event_id}/cancel")
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "permission_denied"

@@ -11,12 +11,12 @@ def figures_from_bookings(organizer):
     return sum(r["qty"] for r in rows), sum(r["amount_cents"] for r in rows)
 
 
-def test_figures_count_confirmed_bookings_only(make_event, organizer_client, organizer, client_for, make_user, other_organizer_client):
-    jazz = make_event(capacity=50, price="10.00", title="Jazz")
-    rock = make_event(capacity=50, price="30.00", title="Rock")
-    storm = make_event(capacity=50, price="99.00", title="Storm")
-    make_event(publish=False, title="Draft")
-    theirs = make_event(client=other_organizer_client, capacity=50, price="500.00", title="Theirs")
+def test_figures_count_confirmed_bookings_only(create_event, organizer_client, organizer, client_for, make_user, other_organizer_client):
+    jazz = create_event(publish=True, capacity=50, price="10.00", title="Jazz")["id"]
+    rock = create_event(publish=True, capacity=50, price="30.00", title="Rock")["id"]
+    storm = create_event(publish=True, capacity=50, price="99.00", title="Storm")["id"]
+    create_event(publish=False, capacity=10, price="25.00", title="Draft")["id"]
+    theirs = create_event(publish=True, capacity=50, price="500.00", client=other_organizer_client, title="Theirs")["id"]
     ann, bob = client_for(make_user()), client_for(make_user())
 
     book(ann, jazz, 5)
@@ -46,10 +46,10 @@ def test_figures_count_confirmed_bookings_only(make_event, organizer_client, org
     assert sum(e["revenue_cents"] for e in events) == revenue
 
 
-def test_ties_go_to_revenue_then_the_earliest_event(make_event, organizer_client, customer_client):
-    first = make_event(price="10.00", title="First")
-    second = make_event(price="20.00", title="Second")
-    third = make_event(price="20.00", title="Third")
+def test_ties_go_to_revenue_then_the_earliest_event(create_event, organizer_client, customer_client):
+    first = create_event(publish=True, capacity=10, price="10.00", title="First")["id"]
+    second = create_event(publish=True, capacity=10, price="20.00", title="Second")["id"]
+    third = create_event(publish=True, capacity=10, price="20.00", title="Third")["id"]
     book(customer_client, first, 2)
     book(customer_client, third, 2)
     book(customer_client, second, 2)
@@ -59,8 +59,8 @@ def test_ties_go_to_revenue_then_the_earliest_event(make_event, organizer_client
     assert organizer_client.get("/analytics/me").json()["top_event"]["id"] == first
 
 
-def test_nothing_sold_means_no_top_event(make_event, organizer_client, customer_client):
-    event_id = make_event()
+def test_nothing_sold_means_no_top_event(create_event, organizer_client, customer_client):
+    event_id = create_event(publish=True, capacity=10, price="25.00")["id"]
     booking_id = book(customer_client, event_id).json()["id"]
     customer_client.post(f"/bookings/{booking_id}/cancel")
     figures = organizer_client.get("/analytics/me").json()

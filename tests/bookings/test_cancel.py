@@ -7,8 +7,8 @@ from eventbooking.timeutil import now
 from tests.helpers import assert_invariant, book, event_doc
 
 
-def test_the_owner_cancels_and_the_seats_come_back(make_event, customer_client, api):
-    event_id = make_event(capacity=5, price="10.00")
+def test_the_owner_cancels_and_the_seats_come_back(create_event, customer_client, api):
+    event_id = create_event(publish=True, capacity=5, price="10.00")["id"]
     booking_id = book(customer_client, event_id, 3).json()["id"]
     book(customer_client, event_id, 1)
     assert api.get(f"/events/{event_id}").json()["seats_available"] == 1
@@ -27,8 +27,8 @@ def test_the_owner_cancels_and_the_seats_come_back(make_event, customer_client, 
     assert_invariant(event_id)
 
 
-def test_who_may_cancel(make_event, customer_client, client_for, make_user, organizer_client, api):
-    event_id = make_event()
+def test_who_may_cancel(create_event, customer_client, client_for, make_user, organizer_client, api):
+    event_id = create_event(publish=True, capacity=10, price="25.00")["id"]
     booking_id = book(customer_client, event_id).json()["id"]
     assert api.post(f"/bookings/{booking_id}/cancel").status_code == 401
     assert organizer_client.post(f"/bookings/{booking_id}/cancel").status_code == 403
@@ -40,8 +40,8 @@ def test_who_may_cancel(make_event, customer_client, client_for, make_user, orga
     assert event_doc(event_id)["seats_available"] == 9
 
 
-def test_no_cancelling_once_the_event_started(make_event, customer_client):
-    event_id = make_event()
+def test_no_cancelling_once_the_event_started(create_event, customer_client):
+    event_id = create_event(publish=True, capacity=10, price="25.00")["id"]
     booking_id = book(customer_client, event_id).json()["id"]
     collection("events").update_one({"_id": event_id}, {"$set": {"starts_at": now() - timedelta(seconds=1)}})
     response = customer_client.post(f"/bookings/{booking_id}/cancel")
@@ -50,9 +50,9 @@ def test_no_cancelling_once_the_event_started(make_event, customer_client):
     assert_invariant(event_id)
 
 
-def test_cancelling_an_event_cancels_its_bookings(make_event, client_for, make_user, organizer_client, customer_client):
-    event_id = make_event(capacity=20, price="5.00")
-    other = make_event(capacity=20)
+def test_cancelling_an_event_cancels_its_bookings(create_event, client_for, make_user, organizer_client, customer_client):
+    event_id = create_event(publish=True, capacity=20, price="5.00")["id"]
+    other = create_event(publish=True, capacity=20, price="25.00")["id"]
     customers = [client_for(make_user()) for _ in range(3)]
     ids = [book(client, event_id, n + 1).json()["id"] for n, client in enumerate(customers)]
     early = book(customers[0], event_id).json()["id"]

@@ -11,8 +11,8 @@ from eventbooking.timeutil import now
 from tests.helpers import assert_invariant, book, event_doc
 
 
-def test_a_customer_books_seats_at_the_price_of_the_moment(make_event, customer_client, customer, organizer_client, api):
-    event_id = make_event(capacity=10, price="12.50")
+def test_a_customer_books_seats_at_the_price_of_the_moment(create_event, customer_client, customer, organizer_client, api):
+    event_id = create_event(publish=True, capacity=10, price="12.50")["id"]
     response = book(customer_client, event_id, 3)
     assert response.status_code == 201
     booking = response.json()
@@ -37,8 +37,8 @@ def test_a_customer_books_seats_at_the_price_of_the_moment(make_event, customer_
     assert_invariant(event_id)
 
 
-def test_a_booking_written_by_pymongo_reads_back_through_the_orm(make_event, customer_client, customer):
-    event_id = make_event(price="9.99")
+def test_a_booking_written_by_pymongo_reads_back_through_the_orm(create_event, customer_client, customer):
+    event_id = create_event(publish=True, capacity=10, price="9.99")["id"]
     book(customer_client, event_id, 2)
     row = Booking.objects.get(pk="BK-0001")
     assert row.event_id == event_id and row.customer_id == customer.pk
@@ -46,14 +46,14 @@ def test_a_booking_written_by_pymongo_reads_back_through_the_orm(make_event, cus
     assert row.cancelled_by_event is False and row.cancelled_at is None
 
 
-def test_ids_count_up_and_never_repeat(make_event, customer_client):
-    event_id = make_event(capacity=20)
+def test_ids_count_up_and_never_repeat(create_event, customer_client):
+    event_id = create_event(publish=True, capacity=20, price="25.00")["id"]
     ids = [book(customer_client, event_id).json()["id"] for _ in range(3)]
     assert ids == ["BK-0001", "BK-0002", "BK-0003"]
 
 
-def test_only_customers_book(make_event, organizer_client, api):
-    event_id = make_event()
+def test_only_customers_book(create_event, organizer_client, api):
+    event_id = create_event(publish=True, capacity=10, price="25.00")["id"]
     assert book(api, event_id).status_code == 401
     response = book(organizer_client, event_id)
     assert response.status_code == 403
@@ -69,8 +69,8 @@ def test_unknown_event_is_404(customer_client):
 
 
 @pytest.mark.parametrize("state", ["draft", "cancelled"])
-def test_an_event_not_published_is_409(state, make_event, customer_client, organizer_client):
-    event_id = make_event(publish=state != "draft")
+def test_an_event_not_published_is_409(state, create_event, customer_client, organizer_client):
+    event_id = create_event(publish=state != "draft", capacity=10, price="25.00")["id"]
     if state == "cancelled":
         assert organizer_client.post(f"/events/{event_id}/cancel").status_code == 200
     response = book(customer_client, event_id)
@@ -80,8 +80,8 @@ def test_an_event_not_published_is_409(state, make_event, customer_client, organ
     assert collection("bookings").count_documents({}) == 0
 
 
-def test_an_event_that_started_is_409(make_event, customer_client):
-    event_id = make_event()
+def test_an_event_that_started_is_409(create_event, customer_client):
+    event_id = create_event(publish=True, capacity=10, price="25.00")["id"]
     collection("events").update_one({"_id": event_id}, {"$set": {"starts_at": now() - timedelta(minutes=1)}})
     response = book(customer_client, event_id)
     assert response.status_code == 409
@@ -89,8 +89,8 @@ def test_an_event_that_started_is_409(make_event, customer_client):
     assert event_doc(event_id)["seats_available"] == 10
 
 
-def test_not_enough_seats_says_how_many_are_left(make_event, customer_client):
-    event_id = make_event(capacity=5)
+def test_not_enough_seats_says_how_many_are_left(create_event, customer_client):
+    event_id = create_event(publish=True, capacity=5, price="25.00")["id"]
     assert book(customer_client, event_id, 4).status_code == 201
     response = book(customer_client, event_id, 2)
     assert response.status_code == 409
@@ -125,8 +125,8 @@ BAD_BODIES = {
 
 
 @pytest.mark.parametrize("change", BAD_BODIES.values(), ids=BAD_BODIES.keys())
-def test_bad_input_is_400_and_writes_nothing(change, make_event, customer_client):
-    event_id = make_event()
+def test_bad_input_is_400_and_writes_nothing(change, create_event, customer_client):
+    event_id = create_event(publish=True, capacity=10, price="25.00")["id"]
     body = {"eventId": event_id, "qty": 1, **change}
     body = {key: value for key, value in body.items() if value is not ...}
     response = customer_client.post("/bookings", body, format="json")
@@ -138,8 +138,8 @@ def test_bad_input_is_400_and_writes_nothing(change, make_event, customer_client
 
 
 @pytest.mark.parametrize("raw", [b"", b"null", b"[]", b'"EVT-0001"', b"{not json"])
-def test_a_missing_or_malformed_body_is_400(raw, make_event, customer_client):
-    event_id = make_event()
+def test_a_missing_or_malformed_body_is_400(raw, create_event, customer_client):
+    event_id = create_event(publish=True, capacity=10, price="25.00")["id"]
     response = customer_client.generic("POST", "/bookings", raw, content_type="application/json")
     assert response.status_code == 400, response.content
     assert set(response.json()["error"]) >= {"code", "message"}
@@ -147,21 +147,21 @@ def test_a_missing_or_malformed_body_is_400(raw, make_event, customer_client):
     assert event_doc(event_id)["seats_available"] == 10
 
 
-def test_the_maximum_per_booking_is_a_setting(settings, make_event, customer_client):
+def test_the_maximum_per_booking_is_a_setting(settings, create_event, customer_client):
     settings.MAX_TICKETS_PER_BOOKING = 3
-    event_id = make_event()
+    event_id = create_event(publish=True, capacity=10, price="25.00")["id"]
     response = book(customer_client, event_id, 4)
     assert response.status_code == 400
     assert response.json()["error"]["fields"]["qty"] == ["At most 3 tickets per booking."]
     assert book(customer_client, event_id, 3).status_code == 201
 
 
-def test_a_failing_notification_does_not_undo_the_booking(monkeypatch, make_event, customer_client):
+def test_a_failing_notification_does_not_undo_the_booking(monkeypatch, create_event, customer_client):
     def broken(*args):
         raise ConnectionError("redis is down")
 
     monkeypatch.setattr(dispatcher, "send", broken)
-    event_id = make_event()
+    event_id = create_event(publish=True, capacity=10, price="25.00")["id"]
     response = book(customer_client, event_id, 2)
     assert response.status_code == 201
     assert customer_client.post(f"/bookings/{response.json()['id']}/cancel").status_code == 200

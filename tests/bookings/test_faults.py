@@ -24,8 +24,8 @@ def inject(settings):
     return set_fault
 
 
-def test_failing_after_the_seats_are_taken_puts_them_back(inject, make_event, customer_client, api):
-    event_id = make_event(capacity=4)
+def test_failing_after_the_seats_are_taken_puts_them_back(inject, create_event, customer_client, api):
+    event_id = create_event(publish=True, capacity=4, price="25.00")["id"]
     book(customer_client, event_id, 1)
     inject("after_reserve")
     response = book(customer_client, event_id, 2)
@@ -39,8 +39,8 @@ def test_failing_after_the_seats_are_taken_puts_them_back(inject, make_event, cu
     assert customer_client.get("/bookings/me").json()["count"] == 1
 
 
-def test_failing_after_the_insert_keeps_the_booking(inject, make_event, customer_client):
-    event_id = make_event(capacity=4)
+def test_failing_after_the_insert_keeps_the_booking(inject, create_event, customer_client):
+    event_id = create_event(publish=True, capacity=4, price="25.00")["id"]
     inject("after_insert")
     response = book(customer_client, event_id, 2)
     assert response.status_code == 201
@@ -53,8 +53,8 @@ def test_failing_after_the_insert_keeps_the_booking(inject, make_event, customer
     assert [row["_id"] for row in rows] == ["BK-0001"]
 
 
-def test_a_booking_whose_request_died_can_still_be_cancelled(inject, make_event, customer_client):
-    event_id = make_event(capacity=4)
+def test_a_booking_whose_request_died_can_still_be_cancelled(inject, create_event, customer_client):
+    event_id = create_event(publish=True, capacity=4, price="25.00")["id"]
     inject("after_insert")
     booking_id = book(customer_client, event_id, 2).json()["id"]
     inject("")
@@ -67,8 +67,8 @@ def test_a_booking_whose_request_died_can_still_be_cancelled(inject, make_event,
     assert rows == [] and event["seats_available"] == 4
 
 
-def test_failing_after_the_marker_is_pulled_changes_nothing(inject, make_event, customer_client):
-    event_id = make_event(capacity=4)
+def test_failing_after_the_marker_is_pulled_changes_nothing(inject, create_event, customer_client):
+    event_id = create_event(publish=True, capacity=4, price="25.00")["id"]
     inject("after_unmark")
     assert book(customer_client, event_id, 2).status_code == 201
     event, rows = assert_invariant(event_id)
@@ -76,8 +76,8 @@ def test_failing_after_the_marker_is_pulled_changes_nothing(inject, make_event, 
 
 
 @pytest.mark.parametrize("point", ["cancel_after_mark", "cancel_after_flip"])
-def test_a_cancellation_interrupted_midway_is_finished(point, inject, make_event, customer_client):
-    event_id = make_event(capacity=4, price="10.00")
+def test_a_cancellation_interrupted_midway_is_finished(point, inject, create_event, customer_client):
+    event_id = create_event(publish=True, capacity=4, price="10.00")["id"]
     booking_id = book(customer_client, event_id, 3).json()["id"]
     inject(point)
     response = customer_client.post(f"/bookings/{booking_id}/cancel")
@@ -87,8 +87,8 @@ def test_a_cancellation_interrupted_midway_is_finished(point, inject, make_event
     assert rows == [] and event["seats_available"] == 4 and event["revenue_cents"] == 0
 
 
-def test_a_cascade_interrupted_midway_is_finished_by_the_reconciler(inject, make_event, customer_client, organizer_client):
-    event_id = make_event(capacity=6, price="10.00")
+def test_a_cascade_interrupted_midway_is_finished_by_the_reconciler(inject, create_event, customer_client, organizer_client):
+    event_id = create_event(publish=True, capacity=6, price="10.00")["id"]
     ids = [book(customer_client, event_id, 2).json()["id"] for _ in range(2)]
     inject("cascade_after_flip")
     # The event's cancellation stands even though its cascade stopped.
@@ -104,11 +104,11 @@ def test_a_cascade_interrupted_midway_is_finished_by_the_reconciler(inject, make
     assert rows == [] and event["seats_available"] == 6 and event["revenue_cents"] == 0
 
 
-def test_the_switch_is_ignored_unless_debug_or_testing(settings, make_event, customer_client):
+def test_the_switch_is_ignored_unless_debug_or_testing(settings, create_event, customer_client):
     settings.DEBUG = False
     settings.TESTING = False
     settings.BOOKING_FAULT_INJECTION = "after_reserve"
-    event_id = make_event()
+    event_id = create_event(publish=True, capacity=10, price="25.00")["id"]
     assert book(customer_client, event_id).status_code == 201
     assert_invariant(event_id)
 

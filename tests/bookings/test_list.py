@@ -5,9 +5,9 @@ import pytest
 from tests.helpers import book
 
 
-def test_newest_first_with_the_event_of_each(make_event, customer_client, client_for, make_user):
-    first = make_event(title="First")
-    second = make_event(title="Second")
+def test_newest_first_with_the_event_of_each(create_event, customer_client, client_for, make_user):
+    first = create_event(publish=True, capacity=10, price="25.00", title="First")["id"]
+    second = create_event(publish=True, capacity=10, price="25.00", title="Second")["id"]
     ids = [book(customer_client, event_id).json()["id"] for event_id in (first, second, first)]
     book(client_for(make_user()), first)  # someone else's
 
@@ -19,8 +19,8 @@ def test_newest_first_with_the_event_of_each(make_event, customer_client, client
     assert latest["event_status"] == "PUBLISHED" and latest["event_starts_at"].endswith("Z")
 
 
-def test_pages_do_not_overlap(make_event, customer_client):
-    event_id = make_event(capacity=10)
+def test_pages_do_not_overlap(create_event, customer_client):
+    event_id = create_event(publish=True, capacity=10, price="25.00")["id"]
     ids = [book(customer_client, event_id).json()["id"] for _ in range(5)]
     pages = [customer_client.get(f"/bookings/me?page={n}&page_size=2").json() for n in (1, 2, 3)]
     assert [p["next"] for p in pages] == [2, 3, None]
@@ -28,9 +28,9 @@ def test_pages_do_not_overlap(make_event, customer_client):
     assert customer_client.get("/bookings/me?page=9&page_size=2").json()["results"] == []
 
 
-def test_status_filter(make_event, customer_client, organizer_client):
-    kept = make_event()
-    dropped = make_event()
+def test_status_filter(create_event, customer_client, organizer_client):
+    kept = create_event(publish=True, capacity=10, price="25.00")["id"]
+    dropped = create_event(publish=True, capacity=10, price="25.00")["id"]
     mine = book(customer_client, kept).json()["id"]
     cancelled = book(customer_client, kept).json()["id"]
     by_event = book(customer_client, dropped).json()["id"]

@@ -23,8 +23,8 @@ def leave_marker(event_id, booking_id, qty, *, price_cents=2500, age=60, take_se
     return marker
 
 
-def test_seats_of_a_booking_that_never_landed_come_back(make_event, customer_client):
-    event_id = make_event(capacity=5)
+def test_seats_of_a_booking_that_never_landed_come_back(create_event, customer_client):
+    event_id = create_event(publish=True, capacity=5, price="25.00")["id"]
     book(customer_client, event_id, 1)
     leave_marker(event_id, "BK-0042", 3)
     assert event_doc(event_id)["seats_available"] == 1
@@ -38,8 +38,8 @@ def test_seats_of_a_booking_that_never_landed_come_back(make_event, customer_cli
     assert bookings_reconcile() == {}
 
 
-def test_recent_markers_are_left_to_their_request(make_event):
-    event_id = make_event(capacity=5)
+def test_recent_markers_are_left_to_their_request(create_event):
+    event_id = create_event(publish=True, capacity=5, price="25.00")["id"]
     leave_marker(event_id, "BK-0042", 2, age=0)
     assert bookings_reconcile() == {}
     assert event_doc(event_id)["seats_available"] == 3
@@ -47,8 +47,8 @@ def test_recent_markers_are_left_to_their_request(make_event):
     assert_invariant(event_id)
 
 
-def test_an_interrupted_cancellation_is_finished(make_event, customer_client):
-    event_id = make_event(capacity=5, price="25.00")
+def test_an_interrupted_cancellation_is_finished(create_event, customer_client):
+    event_id = create_event(publish=True, capacity=5, price="25.00")["id"]
     booking_id = book(customer_client, event_id, 2).json()["id"]
     leave_marker(event_id, booking_id, 2, take_seats=False)  # died before flipping the booking
 
@@ -58,8 +58,8 @@ def test_an_interrupted_cancellation_is_finished(make_event, customer_client):
     assert event["seats_available"] == 5
 
 
-def test_a_committed_cancellation_gets_its_seats_back(make_event, customer_client):
-    event_id = make_event(capacity=5, price="25.00")
+def test_a_committed_cancellation_gets_its_seats_back(create_event, customer_client):
+    event_id = create_event(publish=True, capacity=5, price="25.00")["id"]
     booking_id = book(customer_client, event_id, 2).json()["id"]
     marker = leave_marker(event_id, booking_id, 2, take_seats=False)
     collection("bookings").update_one({"_id": booking_id}, {"$set": {"status": "CANCELLED", "cancelled_at": marker["at"]}})
@@ -69,8 +69,8 @@ def test_a_committed_cancellation_gets_its_seats_back(make_event, customer_clien
     assert event["seats_available"] == 5
 
 
-def test_a_cancellation_that_lost_a_race_gives_nothing_back_twice(make_event, customer_client):
-    event_id = make_event(capacity=5, price="25.00")
+def test_a_cancellation_that_lost_a_race_gives_nothing_back_twice(create_event, customer_client):
+    event_id = create_event(publish=True, capacity=5, price="25.00")["id"]
     booking_id = book(customer_client, event_id, 2).json()["id"]
     assert customer_client.post(f"/bookings/{booking_id}/cancel").status_code == 200
     leave_marker(event_id, booking_id, 2, take_seats=False)  # the loser's marker
@@ -88,8 +88,8 @@ def test_expired_idempotency_keys_are_forgotten(customer):
     assert [k["key"] for k in keys.find()] == ["new"]
 
 
-def test_the_management_command(make_event, capsys):
-    event_id = make_event(capacity=5)
+def test_the_management_command(create_event, capsys):
+    event_id = create_event(publish=True, capacity=5, price="25.00")["id"]
     leave_marker(event_id, "BK-0042", 2, age=5)
     call_command("reconcile_bookings")
     assert "nothing to do" in capsys.readouterr().out

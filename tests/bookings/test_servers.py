@@ -40,8 +40,8 @@ def bookings_at(urls, event_id, tokens, count, qty=1, headers=None):
     ]
 
 
-def check_oversell_race(urls, make_event):
-    event_id = make_event(capacity=120, price="7.50")
+def check_oversell_race(urls, create_event):
+    event_id = create_event(publish=True, capacity=120, price="7.50")["id"]
     responses = send_all(bookings_at(urls, event_id, make_customers(60), 250))
     statuses = [r.status_code for r in responses]
     assert statuses.count(201) == 120, statuses
@@ -52,16 +52,16 @@ def check_oversell_race(urls, make_event):
     assert {r.json()["id"] for r in responses if r.status_code == 201} == {row["_id"] for row in rows}
 
 
-def test_no_oversell_in_one_server(server, make_event):
-    check_oversell_race([server.url], make_event)
+def test_no_oversell_in_one_server(server, create_event):
+    check_oversell_race([server.url], create_event)
 
 
-def test_no_oversell_across_two_servers(start_server, make_event):
-    check_oversell_race([start_server().url, start_server().url], make_event)
+def test_no_oversell_across_two_servers(start_server, create_event):
+    check_oversell_race([start_server().url, start_server().url], create_event)
 
 
-def test_mixed_quantities_never_exceed_capacity(server, make_event):
-    event_id = make_event(capacity=101)
+def test_mixed_quantities_never_exceed_capacity(server, create_event):
+    event_id = create_event(publish=True, capacity=101, price="25.00")["id"]
     tokens = make_customers(40)
     quantities = [1, 2, 3, 5] * 60
     requests = [("POST", f"{server.url}/bookings", token, {"eventId": event_id, "qty": qty}, None) for token, qty in zip(itertools.cycle(tokens), quantities)]
@@ -77,9 +77,9 @@ def test_mixed_quantities_never_exceed_capacity(server, make_event):
 
 
 @pytest.mark.parametrize("processes", [1, 2])
-def test_racing_retries_with_one_key_book_once(processes, start_server, make_event):
+def test_racing_retries_with_one_key_book_once(processes, start_server, create_event):
     urls = [start_server().url for _ in range(processes)]
-    event_id = make_event(capacity=10)
+    event_id = create_event(publish=True, capacity=10, price="25.00")["id"]
     [token] = make_customers(1)
     responses = send_all(bookings_at(urls, event_id, [token], 20, qty=2, headers={"Idempotency-Key": KEY}))
     statuses = sorted(r.status_code for r in responses)
@@ -90,9 +90,9 @@ def test_racing_retries_with_one_key_book_once(processes, start_server, make_eve
 
 
 @pytest.mark.parametrize("processes", [1, 2])
-def test_racing_cancels_cancel_once(processes, start_server, make_event):
+def test_racing_cancels_cancel_once(processes, start_server, create_event):
     urls = [start_server().url for _ in range(processes)]
-    event_id = make_event(capacity=20, price="10.00")
+    event_id = create_event(publish=True, capacity=20, price="10.00")["id"]
     [token] = make_customers(1)
     ids = [r.json()["id"] for r in send_all(bookings_at(urls[:1], event_id, [token], 5, qty=2))]
     requests = [("POST", f"{url}/bookings/{booking_id}/cancel", token, None, None) for booking_id in ids for url in urls * (8 // len(urls))]
@@ -104,9 +104,9 @@ def test_racing_cancels_cancel_once(processes, start_server, make_event):
     assert rows == [] and event["seats_available"] == 20 and event["revenue_cents"] == 0
 
 
-def test_the_reconciler_process_settles_what_a_crash_left(start_server, make_event):
+def test_the_reconciler_process_settles_what_a_crash_left(start_server, create_event):
     """`manage.py reconcile_bookings --every N`, the process `make run` starts beside daphne."""
-    event_id = make_event(capacity=5)
+    event_id = create_event(publish=True, capacity=5, price="25.00")["id"]
     [token] = make_customers(1)
     crashing = start_server(extra_env={"TESTING": "1", "BOOKING_FAULT_INJECTION": "crash:after_reserve"})
     with pytest.raises(httpx.HTTPError):
@@ -139,8 +139,8 @@ CRASH_ROUNDS = {
 }
 
 
-def test_crashes_lose_no_confirmed_booking_and_leak_no_seat(start_server, make_event):
-    event_id = make_event(capacity=500, price="10.00")
+def test_crashes_lose_no_confirmed_booking_and_leak_no_seat(start_server, create_event):
+    event_id = create_event(publish=True, capacity=500, price="10.00")["id"]
     tokens = make_customers(12)
     seen = {"confirmed": {}, "owner": {}, "cancelled": set(), "cancel_tried": set()}
     confirmed, cancelled, cancel_tried = seen["confirmed"], seen["cancelled"], seen["cancel_tried"]

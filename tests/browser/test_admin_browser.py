@@ -21,13 +21,13 @@ def api_get(server, path, user=None):
 
 
 @pytest.fixture
-def three_events(make_event, organizer_client, other_organizer_client, customer_client):
+def three_events(create_event, organizer_client, other_organizer_client, customer_client):
     """Jazz Night (Lyon, published, 3 sold at 12.50), Rock Show (Paris, draft),
     Folk Evening (Lyon, published, the other organizer's)."""
-    jazz = make_event(capacity=10, price="12.50", title="Jazz Night")
-    rock = make_event(publish=False, title="Rock Show")
+    jazz = create_event(publish=True, capacity=10, price="12.50", title="Jazz Night")["id"]
+    rock = create_event(publish=False, title="Rock Show")["id"]
     assert organizer_client.patch(f"/events/{rock}", {"city": "Paris"}, format="json").status_code == 200
-    folk = make_event(client=other_organizer_client, title="Folk Evening")
+    folk = create_event(publish=True, client=other_organizer_client, title="Folk Evening")["id"]
     assert book(customer_client, jazz, 3).status_code == 201
     return jazz, rock, folk
 
@@ -159,9 +159,9 @@ def test_a_disabled_user_is_refused_by_the_api_and_realtime_at_once(staff_page, 
     page.shot("users-disabled")
 
 
-def test_bookings_filtered_by_status_and_event(staff_page, make_event, other_organizer_client, client_for, make_user):
-    lyon = make_event(price="12.50", title="Jazz Night")
-    other = make_event(client=other_organizer_client, title="Folk Evening")
+def test_bookings_filtered_by_status_and_event(staff_page, create_event, other_organizer_client, client_for, make_user):
+    lyon = create_event(publish=True, price="12.50", title="Jazz Night")["id"]
+    other = create_event(publish=True, client=other_organizer_client, title="Folk Evening")["id"]
     ann, bob = client_for(make_user(name="Ann")), client_for(make_user(name="Bob"))
     first = book(ann, lyon, 2).json()["id"]
     second = book(bob, other, 1).json()["id"]
@@ -184,9 +184,9 @@ def test_bookings_filtered_by_status_and_event(staff_page, make_event, other_org
 
 
 def test_staff_cancel_a_booking_seats_return_and_the_organizer_hears_it(
-    staff_page, server, make_event, organizer, customer_client, customer
+    staff_page, server, create_event, organizer, customer_client, customer
 ):
-    event_id = make_event(capacity=10, price="12.50")
+    event_id = create_event(publish=True, capacity=10, price="12.50")["id"]
     booking_id = book(customer_client, event_id, 3).json()["id"]
     listener = SocketIOListener(server.url, token=token_for(organizer)).connect()
     try:
@@ -215,8 +215,8 @@ def test_staff_cancel_a_booking_seats_return_and_the_organizer_hears_it(
     assert_invariant(event_id)
 
 
-def test_counters_are_read_only_in_the_event_and_booking_forms(staff_page, make_event, customer_client):
-    event_id = make_event(capacity=10, price="12.50")
+def test_counters_are_read_only_in_the_event_and_booking_forms(staff_page, create_event, customer_client):
+    event_id = create_event(publish=True, capacity=10, price="12.50")["id"]
     booking_id = book(customer_client, event_id, 2).json()["id"]
     page = staff_page.open(f"/admin/events/event/{event_id}/change/")
     for name, value in {"capacity": "10", "seats_available": "8", "tickets_sold": "2", "revenue": "25.00"}.items():
