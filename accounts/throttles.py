@@ -7,15 +7,20 @@ addresses meet a per-account ceiling on wrong passwords, which does not apply to
 address the account has logged in from before.
 
 Registration: per address, counted once the input is valid (what costs a password hash).
+
+Counts live in Redis, shared by every process, and in each process's memory too
+(eventbooking.redisguard.MemoryBackedCache): while Redis is down or stalled each
+process goes on counting alone, so brute force stays bounded (at most the rate per
+process) and an outage locks no one out.
 """
 
 import hashlib
 
-from django.core.cache import cache
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.models import normalize_email
+from eventbooking.redisguard import memory_backed_cache
 
 KNOWN_ADDRESS_SECONDS = 30 * 24 * 3600
 
@@ -28,7 +33,11 @@ def _email_ident(request):
     return hashlib.sha256(normalize_email(email).encode()).hexdigest()
 
 
-class LoginAddressThrottle(SimpleRateThrottle):
+class Throttle(SimpleRateThrottle):
+    cache = memory_backed_cache
+
+
+class LoginAddressThrottle(Throttle):
     """Guesses from one address, against however many accounts."""
 
     scope = "login_address"
@@ -37,7 +46,7 @@ class LoginAddressThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class LoginEmailAddressThrottle(SimpleRateThrottle):
+class LoginEmailAddressThrottle(Throttle):
     """Guesses against one account from one address."""
 
     scope = "login_email_address"
@@ -49,7 +58,7 @@ class LoginEmailAddressThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": f"{email}:{self.get_ident(request)}"}
 
 
-class LoginEmailFailuresThrottle(SimpleRateThrottle):
+class LoginEmailFailuresThrottle(Throttle):
     """Wrong passwords against one account from all addresses together. Counted by
     `login_failed`, not per attempt; an address the account logged in from passes."""
 
@@ -73,7 +82,7 @@ def _known_key(request, address):
 
 
 def _address_known(request, address):
-    return cache.get(_known_key(request, address)) is not None
+    return memory_backed_cache.get(_known_key(request, address)) is not None
 
 
 def login_failed(*, request, view):
@@ -88,10 +97,10 @@ def login_failed(*, request, view):
 
 def login_succeeded(*, request, view):
     address = LoginEmailFailuresThrottle().get_ident(request)
-    cache.set(_known_key(request, address), 1, KNOWN_ADDRESS_SECONDS)
+    memory_backed_cache.set(_known_key(request, address), 1, KNOWN_ADDRESS_SECONDS)
 
 
-class RegisterAddressThrottle(SimpleRateThrottle):
+class RegisterAddressThrottle(Throttle):
     """Registrations from one address (each costs an Argon2 hash)."""
 
     scope = "register_address"

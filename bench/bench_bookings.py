@@ -2,7 +2,7 @@
 against the bare PyMongo conditional update on the same database.
 
     .venv/bin/python devtools/services.py --redis -- .venv/bin/python bench/bench_bookings.py \
-        [--clients 64] [--requests 3000] [--servers 1,2] [--hot-share 0.5]
+        [--clients 64] [--requests 3000] [--servers 1,2] [--hot-share 0.5] [--redis-modes healthy,refused,stalled]
 
 Each row seeds one hot event (fewer seats than the requests aimed at it, so
 refusals happen) and many cold ones in a database of its own (MONGODB_NAME,
@@ -21,6 +21,11 @@ through one daphne process, alternating rounds (--type-rounds) so drifting load
 hits both alike: bookings/s, the daphne process's CPU ms per booking (from
 /proc), and the ratio 1 type / N types; oversold seats are audited per type too.
 --only-types skips the other rows.
+
+With --redis-modes, each server count gets one row per mode, against a Redis of
+the benchmark's own: healthy; refused (killed after the warm-up); stalled
+(SIGSTOPped after the warm-up, SIGCONTed after the row). CPU ms per booking is
+the daphne processes' user + system time over the row, divided by bookings made.
 """
 
 import argparse
@@ -48,7 +53,7 @@ from eventbooking.mongo import collection  # noqa: E402
 from eventbooking.timeutil import now  # noqa: E402
 from events.services import event_create, event_publish  # noqa: E402
 from tests.helpers import make_customers  # noqa: E402
-from tests.servers import DaphneServer  # noqa: E402
+from tests.servers import DaphneServer, RedisProcess  # noqa: E402
 
 COLLECTIONS = ["events", "bookings", "counters", "idempotency_keys"]
 
@@ -208,6 +213,23 @@ def bare_updates(threads, operations):
     return per_thread * threads / elapsed
 
 
+def cpu_seconds(daphnes):
+    """User + system CPU time the daphne processes have used so far (from /proc)."""
+    total = 0
+    for daphne in daphnes:
+        fields = open(f"/proc/{daphne.proc.pid}/stat").read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def redis_fault(redis, mode, start):
+    """Apply (start=True) or lift the Redis fault of a row: refused (killed), stalled (SIGSTOP)."""
+    if mode == "refused":
+        redis.kill() if start else redis.start()
+    elif mode == "stalled":
+        redis.pause() if start else redis.resume()
+
+
 def main():
     logging.getLogger("httpx").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -222,7 +244,11 @@ def main():
     parser.add_argument("--type-requests", type=int, default=600, help="booking requests per event per round")
     parser.add_argument("--type-rounds", type=int, default=3)
     parser.add_argument("--only-types", action="store_true", help="only the ticket types comparison")
+    parser.add_argument("--redis-modes", default="", help="e.g. healthy,refused,stalled: one row each per server count, "
+                        "against a Redis of the benchmark's own, killed or SIGSTOPped after the warm-up")
     args = parser.parse_args()
+    modes = [mode for mode in args.redis_modes.split(",") if mode] or [None]
+    redis = RedisProcess().start() if modes != [None] else None
 
     cache = "Redis" if settings.REDIS_URL else "local memory"
     print(f"database {settings.DATABASES['default']['HOST']} / {settings.DATABASES['default']['NAME']}; cache: {cache}; "
@@ -241,17 +267,22 @@ def main():
     cold_capacity = args.requests  # never sold out
 
     rows = []
-    for servers in [int(n) for n in args.servers.split(",")]:
+    for servers, mode in [(int(n), mode) for n in args.servers.split(",") for mode in modes]:
         hot, cold = seed_events(hot_capacity, args.cold_events, cold_capacity)
         rng = random.Random(11)
         targets = [hot] * hot_requests + [rng.choice(cold) for _ in range(args.requests - hot_requests)]
         rng.shuffle(targets)
-        daphnes = [DaphneServer(redis=bool(settings.REDIS_URL)).start() for _ in range(servers)]
+        env = {"REDIS_URL": redis.url, "REALTIME_REDIS_URL": redis.url} if redis else None
+        daphnes = [DaphneServer(redis=bool(settings.REDIS_URL), extra_env=env).start() for _ in range(servers)]
         try:
             urls = [daphne.url for daphne in daphnes]
             asyncio.run(load(urls, tokens, [cold[0]] * 50, 8))  # warm-up (and 50 seats off a cold event)
+            redis_fault(redis, mode, start=True)
+            cpu = cpu_seconds(daphnes)
             results, elapsed = asyncio.run(load(urls, tokens, targets, args.clients))
+            cpu = cpu_seconds(daphnes) - cpu
         finally:
+            redis_fault(redis, mode, start=False)
             for daphne in daphnes:
                 daphne.stop()
         latencies = sorted(seconds for _, seconds in results)
@@ -261,6 +292,8 @@ def main():
         hot_sold = collection("bookings").count_documents({"event_id": hot, "status": "CONFIRMED"})
         rows.append({
             "servers": servers,
+            "redis": mode or ("Redis" if settings.REDIS_URL else "none"),
+            "cpu_ms": cpu * 1000 / max(created, 1),
             "bookings/s": created / elapsed,
             "requests/s": len(results) / elapsed,
             "p50": statistics.median(latencies) * 1000,
@@ -278,22 +311,25 @@ def main():
 
     print(f"\n{args.requests} POST /bookings per row from {args.clients} concurrent clients; "
           f"{int(args.hot_share * 100)}% at one hot event ({hot_capacity} seats), the rest over {args.cold_events} cold events\n")
-    header = (f"{'servers':>7} {'bookings/s':>10} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'201':>5} {'409':>5} "
+    header = (f"{'servers':>7} {'redis':>8} {'bookings/s':>10} {'CPU ms/bk':>9} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'201':>5} {'409':>5} "
               f"{'other':>5} {'hot sold':>9} {'oversold':>8} {'invariant broken':>16}")
     print(header)
     print("-" * len(header))
     for row in rows:
-        print(f"{row['servers']:>7} {row['bookings/s']:>10.0f} {row['requests/s']:>7.0f} {row['p50']:>7.1f} {row['p99']:>7.1f} "
+        print(f"{row['servers']:>7} {row['redis']:>8} {row['bookings/s']:>10.0f} {row['cpu_ms']:>9.1f} {row['requests/s']:>7.0f} "
+              f"{row['p50']:>7.1f} {row['p99']:>7.1f} "
               f"{row['created']:>5} {row['rejected']:>5} {row['other']:>5} {row['hot']:>9} {row['oversold']:>8} {row['broken']:>16}")
     print("\nbare PyMongo conditional update (find_one_and_update, seats_available >= 1), same database, no HTTP:")
     for threads, rate in bare.items():
         print(f"  {threads} thread{'s' if threads > 1 else ''}: {rate:.0f} updates/s")
     for row in rows:
-        print(f"API / bare with {row['servers']} server{'s' if row['servers'] > 1 else ''}: "
+        print(f"API / bare with {row['servers']} server{'s' if row['servers'] > 1 else ''}, Redis {row['redis']}: "
               f"{row['bookings/s'] / best_bare:.3f} (the API books 1 for every {best_bare / row['bookings/s']:.1f} bare updates)")
     print_types(type_rows, args.clients)
     for name in COLLECTIONS:
         collection(name).delete_many({})
+    if redis:
+        redis.kill()
 
 
 if __name__ == "__main__":

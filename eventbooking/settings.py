@@ -127,6 +127,11 @@ MIGRATION_MODULES = {
 }
 
 REDIS_URL = env_str("REDIS_URL", "")
+# Redis is a cache and a fan-out, never a dependency of a request (eventbooking/redisguard.py):
+# every Redis call of a request gives up after REDIS_TIMEOUT_MS (connect and read), and
+# after a failure this process leaves Redis alone for REDIS_RETRY_SECONDS.
+REDIS_TIMEOUT_SECONDS = env_int("REDIS_TIMEOUT_MS", 500) / 1000
+REDIS_RETRY_SECONDS = env_int("REDIS_RETRY_SECONDS", 2)
 # Real-time fan-out between processes (Socket.io and Channels) may use a Redis of
 # its own; by default the cache's. Unset: in-memory, one process.
 REALTIME_REDIS_URL = env_str("REALTIME_REDIS_URL", REDIS_URL)
@@ -137,7 +142,11 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_PREFIX", "eventbooking"),
             # One pool per process, not one per request (see eventbooking/cachepool.py).
-            "OPTIONS": {"pool_class": "eventbooking.cachepool.SharedConnectionPool"},
+            "OPTIONS": {
+                "pool_class": "eventbooking.cachepool.SharedConnectionPool",
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+            },
         }
     }
 else:
@@ -145,10 +154,16 @@ else:
 if REALTIME_REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # notifications/layers.py: never raises into a connection, delivers to this
+            # process's listeners without Redis, re-joins groups when Redis returns.
+            "BACKEND": "notifications.layers.ResilientRedisChannelLayer",
             # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s that
             # channels-redis blocks in BZPOPMIN while a connection is idle: give it more.
-            "CONFIG": {"hosts": [{"address": REALTIME_REDIS_URL, "socket_timeout": 15}]},
+            "CONFIG": {
+                "hosts": [
+                    {"address": REALTIME_REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": REDIS_TIMEOUT_SECONDS}
+                ]
+            },
         }
     }
 else:

@@ -1,51 +1,49 @@
 """Event details in the cache (Redis with REDIS_URL, local memory otherwise).
 
-A reader must never see a stale status, price or seat count after a write was
-acknowledged. Deleting the key is not enough: a reader that loaded the old
-document before the write could store it after the delete. So each event has a
-generation token: writers replace it after the database write; readers take
-the token before loading and store the document tagged with it; a cached copy
-counts only while its tag equals the current token. A hit is one round trip
-(MGET of the token and the copy).
-"""
+The database, not the cache, decides freshness. Every write of an event through
+events/store.py increments its `version` in the same update, and a cached copy
+is the document as loaded, with that version in it. A read fetches the copy from
+the cache and the current version from the database (a find_one by _id
+projected to `version`), and serves the copy only when they are equal;
+otherwise it loads the document and stores it as the new copy. So:
 
-import uuid
+- after a write was acknowledged, every read sees its version or a later one,
+  and a copy of any earlier version is never served, whoever stored it and
+  whatever Redis holds (a Redis that comes back with old data, a store that
+  lands late from a reader that loaded before the write, a stalled Redis that
+  replays commands after it resumes);
+- writers never touch the cache: a write cannot fail or wait because of Redis.
+
+Redis calls go through eventbooking.redisguard: if Redis fails, the read goes
+to the database and the answer is the same. The argument is written out in
+docs/architecture.md ("Cache").
+"""
 
 from django.conf import settings
 from django.core.cache import cache
 
-# A token may expire at any time without harm: whoever comes next makes a new
-# one, and no copy tagged with the old one is ever served again.
-GENERATION_SECONDS = 24 * 3600
+from eventbooking.mongo import events
+from eventbooking.redisguard import redis_guard
 
 
-def _keys(event_id):
-    return f"event:{event_id}:gen", f"event:{event_id}"
+def cache_key(event_id):
+    return f"event:{event_id}:v"
 
 
 def event_cache_get(event_id, load):
-    """The cached document of `event_id`, loading it with `load()` on a miss."""
+    """The document of `event_id` as `load()` (a find_one of the whole document,
+    `version` included) returns it now, from the cache when its copy is current."""
     if not settings.EVENT_CACHE_ENABLED:
         return load()
-    token_key, copy_key = _keys(event_id)
-    found = cache.get_many([token_key, copy_key])
-    token, copy = found.get(token_key), found.get(copy_key)
-    if token is not None and copy is not None and copy["generation"] == token:
-        return copy["doc"]
-    if token is None:
-        token = uuid.uuid4().hex
-        if not cache.add(token_key, token, timeout=GENERATION_SECONDS):
-            # Another reader or a writer got there first: use theirs.
-            token = cache.get(token_key) or token
+    copy = redis_guard.call(lambda: cache.get(cache_key(event_id)))
+    if copy is not None:
+        current = events().find_one({"_id": event_id}, {"version": 1})
+        if current is None:
+            return None
+        if copy["version"] == current.get("version", 0):
+            return copy["doc"]
     doc = load()
     if doc is not None:
-        cache.set(copy_key, {"generation": token, "doc": doc}, timeout=settings.EVENT_CACHE_SECONDS)
+        copy = {"version": doc.get("version", 0), "doc": doc}
+        redis_guard.call(lambda: cache.set(cache_key(event_id), copy, timeout=settings.EVENT_CACHE_SECONDS))
     return doc
-
-
-def event_cache_invalidate(event_id):
-    """Call after every database write that changes what `GET /events/:id` shows.
-
-    Done even with EVENT_CACHE_ENABLED off, so processes that disagree on the
-    setting still never serve a stale document."""
-    cache.set(_keys(event_id)[0], uuid.uuid4().hex, timeout=GENERATION_SECONDS)

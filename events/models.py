@@ -77,6 +77,9 @@ class Event(models.Model):
     cancel_reason = models.CharField(max_length=500, blank=True, default="")
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+    # Incremented by every write that changes what readers are shown (events/store.py);
+    # cached copies are served only while theirs is this one (events/cache.py).
+    version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         db_table = "events"

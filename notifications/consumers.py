@@ -7,14 +7,13 @@ sends each notification as {"type": "booking.created", "data": {...}}.
 A refusal is one message {"type": "error", "data": {"code", "message"}}, then
 the close code: 4401 (token_missing, token_invalid, token_expired), 4403
 (user_inactive, origin_not_allowed), 4400 (bad_message: not a JSON auth message),
-1011 (server_error: the token or the subscription could not be checked or made).
+1011 (server_error: the token could not be checked).
 The connection is accepted before it is refused because browsers show the
 close code of an accepted socket but not the status of a refused handshake.
 """
 
 import asyncio
 import json
-import logging
 from urllib.parse import parse_qs
 
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -22,16 +21,16 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from notifications.realtime import (
     CLOSE_BAD_MESSAGE,
     CLOSE_FORBIDDEN,
-    CLOSE_SERVER_ERROR,
     Refused,
     connection_user,
+    listener_add,
+    listener_remove,
     origin_allowed,
     user_group,
 )
 from eventbooking import jsonbody
 
 AUTH_SECONDS = 10
-log = logging.getLogger(__name__)
 
 
 class NotificationConsumer(AsyncWebsocketConsumer):
@@ -75,13 +74,12 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         except Refused as refusal:
             await self.refuse(refusal)
             return
-        try:
-            await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
-        except Exception:
-            log.exception("could not subscribe a WebSocket to its user's group")
-            await self.refuse(Refused("server_error", "Notifications are unavailable; try again shortly.", CLOSE_SERVER_ERROR))
-            return
+        # This process sends to it from memory (notifications.realtime); the group brings
+        # what other processes send, and never fails here (notifications/layers.py).
+        self.user_id = str(user.pk)
+        listener_add(self.user_id, self)
         self.group = user_group(user.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
         await self.send_message("ready", {"user_id": str(user.pk), "role": user.role})
 
     async def refuse(self, refusal):
@@ -93,6 +91,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code):
         self.stop_timer()
         if self.group:
+            listener_remove(self.user_id, self)
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     def stop_timer(self):

@@ -8,11 +8,16 @@ Rooms: Socket.io room `user:<id>`, Channels group `user.<id>` (groups allow no
 colon). With REALTIME_REDIS_URL (default REDIS_URL) both fan out through Redis:
 python-socketio publishes on the Redis channel "socketio", channels-redis keeps
 group membership and per-connection queues. Without it, in-memory in one process.
+Either way a notification reaches the listeners of the process that sends it
+without Redis: Socket.io emits to its own clients before publishing, and
+WebSocket connections register here (`local_listeners`) and are sent to directly;
+Redis only carries it to the other processes (notifications/layers.py).
 """
 
 import asyncio
 import logging
 import threading
+from collections import defaultdict
 from urllib.parse import urlsplit
 
 import socketio
@@ -24,6 +29,7 @@ from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
 
 from accounts.authentication import CheckedAccessToken, TokenAuthentication
 from eventbooking import jsonbody
+from notifications.layers import ResilientRedisManager
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +53,22 @@ class Refused(Exception):
 
     def as_dict(self):
         return {"code": self.code, "message": self.message}
+
+
+# user id (str) -> this process's authenticated WebSocket consumers of that user.
+local_listeners = defaultdict(set)
+
+
+def listener_add(user_id, consumer):
+    local_listeners[str(user_id)].add(consumer)
+
+
+def listener_remove(user_id, consumer):
+    consumers = local_listeners.get(str(user_id))
+    if consumers is not None:
+        consumers.discard(consumer)
+        if not consumers:
+            del local_listeners[str(user_id)]
 
 
 def user_room(user_id):
@@ -104,7 +126,7 @@ def socketio_server():
     """The Socket.io server: token in the client's `auth: {token}`, one room per user."""
     manager = None
     if settings.REALTIME_REDIS_URL:
-        manager = socketio.AsyncRedisManager(settings.REALTIME_REDIS_URL)
+        manager = ResilientRedisManager(settings.REALTIME_REDIS_URL)
     sio = socketio.AsyncServer(
         async_mode="asgi",
         client_manager=manager,
@@ -165,7 +187,7 @@ class Dispatcher:
             if self._loop is None and settings.REALTIME_REDIS_URL:
                 loop = asyncio.new_event_loop()
                 threading.Thread(target=loop.run_forever, name="notifications", daemon=True).start()
-                manager = socketio.AsyncRedisManager(settings.REALTIME_REDIS_URL, write_only=True)
+                manager = ResilientRedisManager(settings.REALTIME_REDIS_URL, write_only=True)
                 self._loop, self._emit = loop, manager.emit
             return self._loop
 
@@ -186,10 +208,12 @@ class Dispatcher:
 
     async def _deliver(self, event, user_ids, data):
         try:
-            layer = get_channel_layer()
+            # Without Redis every listener is in this process: sent to from memory below.
+            layer = get_channel_layer() if settings.REALTIME_REDIS_URL else None
             message = {"type": "realtime.notify", "event": event, "data": data}
             for user_id in user_ids:
                 sends = [self._emit(event, data, room=user_room(user_id))]
+                sends += [consumer.realtime_notify(message) for consumer in list(local_listeners.get(user_id, ()))]
                 if layer is not None:
                     sends.append(layer.group_send(user_group(user_id), message))
                 try:

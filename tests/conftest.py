@@ -9,6 +9,7 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 
 from accounts.models import Role
+from eventbooking.redisguard import memory_backed_cache
 from eventbooking.mongo import collection
 from tests.docs.conformance import SchemaCheckedClient
 from tests.helpers import event_body, new_user, token_for
@@ -50,6 +51,7 @@ def clean_state(django_db_setup, django_db_blocker):
         for name in APP_COLLECTIONS:
             collection(name).delete_many({})
         cache.clear()
+        memory_backed_cache.local.clear()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import httpx
+import redis
 from django.conf import settings
 from django.db import connection
 
@@ -114,3 +115,51 @@ class DaphneServer:
 
     def output(self):
         return Path(self.log.name).read_text(errors="replace")[-5000:]
+
+
+class RedisProcess:
+    """A redis-server of the test's own, on a port it keeps across restarts, to kill,
+    stall (SIGSTOP) and bring back, empty or with the data it saved (`save()`)."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.dir = tempfile.mkdtemp(prefix="redis-")
+        self.proc = None
+
+    def start(self, *, with_saved_data=False, timeout=20):
+        if not with_saved_data:
+            Path(self.dir, "dump.rdb").unlink(missing_ok=True)
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
+             "--dbfilename", "dump.rdb", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            preexec_fn=die_with_parent,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if self.client().ping():
+                    return self
+            except redis.RedisError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def client(self):
+        return redis.Redis.from_url(self.url, socket_timeout=5, socket_connect_timeout=1)
+
+    def save(self):
+        """Write the data as it is now to disk: `start(with_saved_data=True)` brings it back."""
+        self.client().save()
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
+            self.proc.kill()
+            self.proc.wait()
+
+    def pause(self):
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self):
+        self.proc.send_signal(signal.SIGCONT)
