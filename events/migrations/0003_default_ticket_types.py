@@ -3,7 +3,11 @@ admission", holding its price, capacity and counters; its bookings and in-flight
 seat markers name that type. Runs on the local server and on MongoDB alike: only
 find, find_one_and_update / update_one / update_many with $set and $inc, and
 filters by equality. Safe to run again, and beside running servers: each event is
-converted by one update conditional on the counters and markers it was read with."""
+converted by one update conditional on the counters and markers it was read with.
+
+"Before ticket types" is either shape: no `types` at all, or the `types: []` and
+`ticket_type_id: ""` that 0002's AddField fills into existing documents. It runs
+before 0004 adds `version`, so it bumps none."""
 
 from django.db import migrations
 
@@ -28,8 +32,8 @@ def _convert(db, event_id):
     events = db["events"]
     type_id = None
     while True:
-        doc = events.find_one({"_id": event_id, "types": None})
-        if doc is None:
+        doc = events.find_one({"_id": event_id})
+        if doc is None or doc.get("types"):
             return
         type_id = type_id or _next_type_id(db)
         counters = {name: doc[name] for name in ("seats_available", "tickets_sold", "revenue_cents")}
@@ -46,7 +50,8 @@ def _convert(db, event_id):
         }
         pending = [{**marker, "type": type_id} for marker in doc.get("pending") or []]
         done = events.update_one(
-            {"_id": event_id, "types": None, **counters, "pending": doc.get("pending") or []},
+            {"_id": event_id, "types": doc["types"] if "types" in doc else None, **counters,
+             "pending": doc.get("pending") or []},
             {"$set": {"types": [default], "quota": None, "pending": pending}},
         )
         if done.modified_count:
@@ -55,14 +60,15 @@ def _convert(db, event_id):
 
 def add_default_types(apps, schema_editor):
     db = schema_editor.connection.database
-    for doc in list(db["events"].find({"types": None}, {"_id": 1})):
-        _convert(db, doc["_id"])
+    for doc in list(db["events"].find({}, {"types": 1})):
+        if not doc.get("types"):
+            _convert(db, doc["_id"])
     # Bookings made before types (also of events converted by an earlier, interrupted run).
     for doc in db["events"].find({}, {"types": 1}):
         types = doc.get("types") or []
         if len(types) == 1:
             db["bookings"].update_many(
-                {"event_id": doc["_id"], "ticket_type_id": None},
+                {"event_id": doc["_id"], "ticket_type_id": {"$in": [None, ""]}},
                 {"$set": {"ticket_type_id": types[0]["id"], "ticket_type_name": types[0]["name"]}},
             )
 

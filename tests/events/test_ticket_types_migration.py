@@ -17,8 +17,9 @@ from tests.helpers import assert_invariant, book, event_doc, future
 migration = importlib.import_module("events.migrations.0003_default_ticket_types")
 
 
-def old_event(event_id, organizer, *, capacity, sold, price_cents, pending=()):
-    """An event document exactly as events.services.event_create wrote it before types, after `sold` seats."""
+def old_event(event_id, organizer, *, capacity, sold, price_cents, pending=(), added_fields=True):
+    """An event document exactly as events.services.event_create wrote it before types, after `sold` seats;
+    with `added_fields`, as 0002's AddField leaves it (`types: []`, `quota: None`)."""
     moment = now()
     pending = list(pending)
     in_flight = sum(marker["qty"] for marker in pending)
@@ -29,6 +30,7 @@ def old_event(event_id, organizer, *, capacity, sold, price_cents, pending=()):
         "tickets_sold": sold + in_flight, "revenue_cents": (sold + in_flight) * price_cents, "status": "PUBLISHED",
         "pending": pending, "published_at": moment, "cancelled_at": None, "cancel_reason": "",
         "created_at": moment, "updated_at": moment,
+        **({"types": [], "quota": None} if added_fields else {}),
     })
 
 
@@ -37,6 +39,8 @@ def old_booking(booking_id, event_id, customer, qty, price_cents):
         "_id": booking_id, "event_id": event_id, "customer_id": customer.pk, "qty": qty,
         "unit_price_cents": price_cents, "amount_cents": qty * price_cents, "status": "CONFIRMED",
         "cancelled_by_event": False, "created_at": now(), "cancelled_at": None,
+        # as 0002's AddField leaves a booking made before types
+        "ticket_type_id": "", "ticket_type_name": "",
     })
 
 
@@ -48,7 +52,7 @@ def test_old_events_get_one_default_type_holding_their_counters(organizer, custo
     stale = {"booking": "BK-0900", "qty": 2, "amount_cents": 2000, "at": now() - timedelta(minutes=5)}
     old_event("EVT-0900", organizer, capacity=10, sold=3, price_cents=1000, pending=[stale])
     old_booking("BK-0901", "EVT-0900", customer, 3, 1000)
-    old_event("EVT-0901", organizer, capacity=5, sold=0, price_cents=0)
+    old_event("EVT-0901", organizer, capacity=5, sold=0, price_cents=0, added_fields=False)
 
     migrate()
     doc = event_doc("EVT-0900")
