@@ -141,6 +141,10 @@ def _book(*, customer, event_id, qty, ticket_type_id, booking_id=None):
         fault("after_unmark")
     except Exception:
         log.exception("booking %s is confirmed; the reconciler will pull its seat marker", booking_id)
+    if reserved["status"] != PUBLISHED and bookings().find_one({"_id": booking_id, "status": CONFIRMED}) is None:
+        # The event was cancelled while this booking was made, and its cascade has cancelled
+        # the booking too: the customer holds nothing, so say so rather than 201.
+        raise EventNotBookable(f"This event is {reserved['status'].lower()}, not open for booking.", status=reserved["status"])
     notify(BOOKING_CREATED, booking=booking, event=reserved)
     return booking, reserved
 

@@ -123,3 +123,30 @@ def test_a_production_process_refuses_to_start_with_the_switch_set():
     )
     assert result.returncode != 0
     assert "BOOKING_FAULT_INJECTION is for tests" in result.stderr
+
+
+def test_an_event_cancelled_while_a_booking_is_made_answers_409_not_a_confirmed_booking(
+    monkeypatch, create_event, customer_client, organizer
+):
+    """The organizer cancels between the booking's insert and its marker's pull (the
+    interleaving is forced at that fault point): the cascade cancels the new booking,
+    so the customer is told the event is not bookable, and nobody hears booking.created."""
+    from bookings.services import reserve
+    from eventbooking.cancel_event import event_cancel_with_bookings
+
+    event_id = create_event(publish=True, capacity=4, price="10.00")["id"]
+    real_fault = reserve.fault
+
+    def cancel_midway(point):
+        if point == "after_insert":
+            event_cancel_with_bookings(event_id=event_id, actor=organizer, reason="Storm")
+        real_fault(point)
+
+    monkeypatch.setattr(reserve, "fault", cancel_midway)
+    response = book(customer_client, event_id, 2)
+    assert response.status_code == 409, response.content
+    assert response.json()["error"]["code"] == "event_not_bookable"
+    [booking] = customer_client.get("/bookings/me").json()["results"]
+    assert booking["status"] == "CANCELLED"
+    event, rows = assert_invariant(event_id)
+    assert event["status"] == "CANCELLED" and rows == []
