@@ -27,7 +27,7 @@ IDEMPOTENCY_KEY_PARAM = OpenApiParameter(
     description=(
         "Optional, 1-255 visible ASCII characters (a UUID is a good choice). The same key from the same "
         "customer with the same body returns the original booking (200, `Idempotent-Replayed: true`) "
-        "instead of booking again; with a different body it is a 422. Keys expire after 24 hours."
+        f"instead of booking again; with a different body it is a 422. Keys expire after {settings.IDEMPOTENCY_KEY_HOURS} hours."
     ),
 )
 REPLAYED_PARAM = OpenApiParameter(

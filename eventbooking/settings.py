@@ -16,7 +16,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def env_str(name, default):
-    return os.environ.get(name, default)
+    # Set but empty counts as unset, as for the other types: `JWT_SIGNING_KEY=` is no key.
+    return os.environ.get(name) or default
 
 
 def env_bool(name, default):
@@ -177,7 +178,7 @@ CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
 CORS_ALLOW_ALL_ORIGINS = "*" in CORS_ALLOWED_ORIGINS
 CORS_ALLOWED_ORIGINS = [origin for origin in CORS_ALLOWED_ORIGINS if origin != "*"]
 EVENT_CACHE_SECONDS = env_int("EVENT_CACHE_SECONDS", 300)
-# Off only to measure what the cache buys (bench/bench_events.py); writers invalidate either way.
+# Off only to measure what the cache buys (bench/bench_events.py); writes bump each event's version either way.
 EVENT_CACHE_ENABLED = env_bool("EVENT_CACHE_ENABLED", True)
 
 # Bookings (bookings/services/).

@@ -4,7 +4,7 @@ Events are read-only here: a form save writes every field of the row it loaded,
 so it would overwrite seat counters that bookings changed in the meantime. Staff
 change events only through the services, as the API does: the cancel action
 runs eventbooking.cancel_event.event_cancel_with_bookings (bookings cancelled
-with the event, cache invalidated, customers notified)."""
+with the event, its version bumped for cached copies, customers notified)."""
 
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join

@@ -31,7 +31,12 @@ def bookings_reconcile(*, older_than_seconds=None):
         for marker in event["pending"]:
             if marker["at"] > cutoff:
                 continue
-            outcome = settle_marker(event["_id"], marker)
+            try:
+                outcome = settle_marker(event["_id"], marker)
+            except Exception:  # noqa: BLE001 - one bad marker must not stop the pass for every other event
+                log.exception("could not settle the marker of %s on %s", marker.get("booking"), event["_id"])
+                done["failed"] += 1
+                continue
             done[outcome] += 1
             if outcome == "finished":
                 booking = bookings().find_one({"_id": marker["booking"]})

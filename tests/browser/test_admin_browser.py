@@ -6,9 +6,9 @@ Each page is kept under tests/artifacts/screenshots/."""
 import httpx
 import pytest
 
-from accounts.models import Role, User
+from accounts.models import Role
 from eventbooking.mongo import collection
-from tests.helpers import PASSWORD, STAFF_EMAIL, assert_invariant, book, token_for
+from tests.helpers import PASSWORD, assert_invariant, book, token_for
 from tests.realtime.clients import WAIT, SocketIOListener
 
 REFUSED = "Please enter the correct email and password for a staff account."

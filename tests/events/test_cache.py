@@ -18,7 +18,7 @@ WRITES = [
 
 
 def sneak(event_id, **changes):
-    """A write that bypasses the services (and so the cache invalidation)."""
+    """A write that bypasses the services (and so the version bump cached copies are checked against)."""
     collection("events").update_one({"_id": event_id}, {"$set": changes})
 
 
@@ -58,7 +58,7 @@ def test_publishing_shows_the_draft_to_everyone_at_once(api, organizer_client, d
 
 
 def test_a_reader_that_loaded_before_a_write_cannot_store_a_stale_copy(api, published_event):
-    """The race a plain delete-on-write loses: read old, write + invalidate, store old."""
+    """The race a plain delete-on-write loses: read old, write, store old."""
     event_id = published_event["id"]
 
     def load_then_someone_writes():
