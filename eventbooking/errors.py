@@ -29,10 +29,15 @@ class DomainError(Exception):
     status_code = 400
     code = "bad_request"
     message = "The request cannot be processed."
+    # The request field the error is about, when one is: the message is also its field error.
+    field = None
 
-    def __init__(self, message=None, *, code=None, **extra):
+    def __init__(self, message=None, *, code=None, field=None, **extra):
         self.message = message or self.message
         self.code = code or self.code
+        field = field or self.field
+        if field and "fields" not in extra:
+            extra["fields"] = {field: [self.message]}
         self.extra = extra
         super().__init__(self.message)
 

@@ -40,9 +40,7 @@ class EventStarted(Conflict):
 class StartInPast(DomainError):
     code = "starts_in_past"
     message = "A published event cannot start in the past."
-
-    def __init__(self):
-        super().__init__(fields={"starts_at": [self.message]})
+    field = "starts_at"
 
 
 def event_get_mine(*, event_id, actor):

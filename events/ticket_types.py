@@ -39,9 +39,7 @@ class TicketTypeNotFound(NotFound):
 class TicketTypeRequired(DomainError):
     code = "ticket_type_required"
     message = "This event sells several ticket types: give ticketTypeId."
-
-    def __init__(self):
-        super().__init__(fields={"ticketTypeId": [self.message]})
+    field = "ticketTypeId"
 
 
 class InvalidTypes(DomainError):
@@ -50,7 +48,7 @@ class InvalidTypes(DomainError):
     code = "validation_error"
 
     def __init__(self, field, message):
-        super().__init__(message, fields={field: [message]})
+        super().__init__(message, field=field)
 
 
 def type_new(*, data, type_id=None):
@@ -143,6 +141,13 @@ def types_merge(*, current, given, published):
     return merged
 
 
+def _types_given(*, data, current, published):
+    """The types of a body that lists them: then prices are set per type, not as `price`."""
+    if "price_cents" in data:
+        raise InvalidTypes("price", "Set each ticket type's price in `types`.")
+    return types_merge(current=current, given=data["types"], published=published)
+
+
 def types_edit(*, doc, data):
     """The event-level changes (event_totals) an edit's `types`, `capacity` and `price`
     make, or {} when it touches none. `price` and `capacity` without `types` keep the
@@ -154,9 +159,7 @@ def types_edit(*, doc, data):
     current, quota = doc["types"], doc.get("quota")
     published = doc["status"] == "PUBLISHED"
     if "types" in data:
-        if "price_cents" in data:
-            raise InvalidTypes("price", "Set each ticket type's price in `types`.")
-        types = types_merge(current=current, given=data["types"], published=published)
+        types = _types_given(data=data, current=current, published=published)
         if "capacity" in data:
             quota = data["capacity"]
     elif len(current) == 1:
@@ -179,9 +182,7 @@ def types_create(*, data):
     """The event-level fields of a new event: its `types`, or one default type from
     `price` and `capacity` (the one-price API)."""
     if "types" in data:
-        if "price_cents" in data:
-            raise InvalidTypes("price", "Set each ticket type's price in `types`.")
-        types = types_merge(current=[], given=data["types"], published=False)
+        types = _types_given(data=data, current=[], published=False)
         return event_totals(types=types, quota=data.get("capacity"))
     if data.get("capacity") is None:
         raise InvalidTypes("capacity", "Give a capacity, or ticket types.")
