@@ -30,6 +30,18 @@ class NotEnoughSeats(Conflict):
     code = "not_enough_seats"
 
 
+class TicketTypeNotOnSale(Conflict):
+    code = "ticket_type_not_on_sale"
+
+
+class OverTypeMaximum(Conflict):
+    code = "over_ticket_type_maximum"
+
+
+def _not_open(status):
+    return EventNotBookable(f"This event is {status.lower()}, not open for booking.", status=status)
+
+
 def booking_create(*, customer, event_id, qty, ticket_type_id=None, idempotency_key=None):
     """Book `qty` seats of a ticket type of an event (`ticket_type_id` None: the event's
     only type). Returns (booking, event, created); `created` is False when an
@@ -49,20 +61,12 @@ def booking_create(*, customer, event_id, qty, ticket_type_id=None, idempotency_
     return booking, event, True
 
 
-class TicketTypeNotOnSale(Conflict):
-    code = "ticket_type_not_on_sale"
-
-
-class OverTypeMaximum(Conflict):
-    code = "over_ticket_type_maximum"
-
-
 def _check_bookable(event, qty, ticket_type_id):
     """The type to book, or the refusal: the event's, then the type's."""
     if event is None:
         raise EventNotFound()
     if event["status"] != PUBLISHED:
-        raise EventNotBookable(f"This event is {event['status'].lower()}, not open for booking.", status=event["status"])
+        raise _not_open(event["status"])
     moment = now()
     if event["starts_at"] <= moment:
         raise EventNotBookable("This event has already started.", code="event_started")
@@ -144,7 +148,7 @@ def _book(*, customer, event_id, qty, ticket_type_id, booking_id=None):
     if reserved["status"] != PUBLISHED and bookings().find_one({"_id": booking_id, "status": CONFIRMED}) is None:
         # The event was cancelled while this booking was made, and its cascade has cancelled
         # the booking too: the customer holds nothing, so say so rather than 201.
-        raise EventNotBookable(f"This event is {reserved['status'].lower()}, not open for booking.", status=reserved["status"])
+        raise _not_open(reserved["status"])
     notify(BOOKING_CREATED, booking=booking, event=reserved)
     return booking, reserved
 
