@@ -14,9 +14,10 @@ import threading
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
 from redis.exceptions import RedisError
+
+from eventbooking.cachepool import cache
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,15 @@ class RedisGuard:
 
 
 redis_guard = RedisGuard()
+_guards = {}
+
+
+def guard_for(url):
+    """The guard of the Redis at `url`: the cache's (redis_guard) when it is REDIS_URL,
+    so that one failure noticed by either makes both leave that Redis alone."""
+    if url == settings.REDIS_URL:
+        return redis_guard
+    return _guards.setdefault(url, RedisGuard())
 
 
 _MISSING = object()

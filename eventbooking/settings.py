@@ -139,10 +139,11 @@ REALTIME_REDIS_URL = env_str("REALTIME_REDIS_URL", REDIS_URL)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache with one client per pool (eventbooking/cachepool.py).
+            "BACKEND": "eventbooking.cachepool.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_PREFIX", "eventbooking"),
-            # One pool per process, not one per request (see eventbooking/cachepool.py).
+            # One pool per process, not one per request, shared with notifications' publishing.
             "OPTIONS": {
                 "pool_class": "eventbooking.cachepool.SharedConnectionPool",
                 "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
@@ -152,23 +153,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-if REALTIME_REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            # notifications/layers.py: never raises into a connection, delivers to this
-            # process's listeners without Redis, re-joins groups when Redis returns.
-            "BACKEND": "notifications.layers.ResilientRedisChannelLayer",
-            # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s that
-            # channels-redis blocks in BZPOPMIN while a connection is idle: give it more.
-            "CONFIG": {
-                "hosts": [
-                    {"address": REALTIME_REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": REDIS_TIMEOUT_SECONDS}
-                ]
-            },
-        }
-    }
-else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Channels carries no notifications: notifications/fanout.py does, over Redis pub/sub.
+CHANNEL_LAYERS = {}
+# Redis pub/sub channels are shared by every database of a Redis server: named with the cache's prefix.
+REALTIME_CHANNEL_PREFIX = env_str("CACHE_PREFIX", "eventbooking")
 # Browser origins allowed on the HTTP API (django-cors-headers) and on the
 # real-time endpoints besides the API's own (comma-separated, "*" for any).
 # Clients that send no Origin are not browsers and are let through: a token,

@@ -20,8 +20,8 @@ docs/architecture.md ("Cache").
 """
 
 from django.conf import settings
-from django.core.cache import cache
 
+from eventbooking.cachepool import cache
 from eventbooking.mongo import events
 from eventbooking.redisguard import redis_guard
 

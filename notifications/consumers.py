@@ -26,7 +26,6 @@ from notifications.realtime import (
     listener_add,
     listener_remove,
     origin_allowed,
-    user_group,
 )
 from eventbooking import jsonbody
 
@@ -34,7 +33,7 @@ AUTH_SECONDS = 10
 
 
 class NotificationConsumer(AsyncWebsocketConsumer):
-    group = None
+    user_id = None
     auth_timer = None
     refused = False
 
@@ -56,7 +55,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         await self.refuse(Refused("token_missing", f"No auth message within {AUTH_SECONDS} seconds."))
 
     async def receive(self, text_data=None, bytes_data=None):
-        if self.group or self.refused:
+        if self.user_id or self.refused:
             return  # listeners have nothing to say once authenticated
         try:
             message = jsonbody.loads(text_data or bytes_data or b"")
@@ -74,12 +73,10 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         except Refused as refusal:
             await self.refuse(refusal)
             return
-        # This process sends to it from memory (notifications.realtime); the group brings
-        # what other processes send, and never fails here (notifications/layers.py).
+        # This process sends to it from memory; other processes' notifications come
+        # through Redis once listener_add returns (notifications.fanout), never failing here.
         self.user_id = str(user.pk)
-        listener_add(self.user_id, self)
-        self.group = user_group(user.pk)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await listener_add(self.user_id, self)
         await self.send_message("ready", {"user_id": str(user.pk), "role": user.role})
 
     async def refuse(self, refusal):
@@ -90,16 +87,15 @@ class NotificationConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code):
         self.stop_timer()
-        if self.group:
-            listener_remove(self.user_id, self)
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        if self.user_id:
+            await listener_remove(self.user_id, self)
 
     def stop_timer(self):
         if self.auth_timer and self.auth_timer is not asyncio.current_task():
             self.auth_timer.cancel()
 
-    async def realtime_notify(self, message):
-        await self.send_message(message["event"], message["data"])
+    async def realtime_notify(self, event, data):
+        await self.send_message(event, data)
 
     async def send_message(self, kind, data):
         await self.send(text_data=json.dumps({"type": kind, "data": data}))

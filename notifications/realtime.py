@@ -1,35 +1,33 @@
 """Real-time plumbing shared by both transports: who may connect, where each
-user listens, the Socket.io server, and the dispatcher that runs every send on
-an event loop so the thread that booked never waits for it.
+user listens, the Socket.io server, and the dispatcher that sends notifications.
 
 What is sent, and to whom, lives in notifications.services.
 
-Rooms: Socket.io room `user:<id>`, Channels group `user.<id>` (groups allow no
-colon). With REALTIME_REDIS_URL (default REDIS_URL) both fan out through Redis:
-python-socketio publishes on the Redis channel "socketio", channels-redis keeps
-group membership and per-connection queues. Without it, in-memory in one process.
-Either way a notification reaches the listeners of the process that sends it
-without Redis: Socket.io emits to its own clients before publishing, and
-WebSocket connections register here (`local_listeners`) and are sent to directly;
-Redis only carries it to the other processes (notifications/layers.py).
+Each process keeps its own listeners in memory: Socket.io connections in the room
+`user:<id>` of python-socketio's in-memory manager, WebSocket consumers in
+`local_listeners`, and both counted per user. A notification is delivered from
+memory to this process's listeners of each recipient (scheduled on daphne's loop,
+only when there are some), and, with REALTIME_REDIS_URL (default REDIS_URL),
+published to each recipient's Redis channel for the other processes
+(notifications/fanout.py), which subscribe only to the users listening to them.
+Without Redis: in memory, one process.
 """
 
 import asyncio
 import logging
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from urllib.parse import urlsplit
 
 import socketio
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from django.conf import settings
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
 
 from accounts.authentication import CheckedAccessToken, TokenAuthentication
 from eventbooking import jsonbody
-from notifications.layers import ResilientRedisManager
+from notifications.fanout import Fanout
 
 log = logging.getLogger(__name__)
 
@@ -57,26 +55,47 @@ class Refused(Exception):
 
 # user id (str) -> this process's authenticated WebSocket consumers of that user.
 local_listeners = defaultdict(set)
+# user id (str) -> how many of this process's Socket.io connections are that user's.
+socketio_listeners = Counter()
 
 
-def listener_add(user_id, consumer):
-    local_listeners[str(user_id)].add(consumer)
+def listening_here(user_id):
+    return user_id in local_listeners or user_id in socketio_listeners
 
 
-def listener_remove(user_id, consumer):
-    consumers = local_listeners.get(str(user_id))
-    if consumers is not None:
+async def listener_add(user_id, consumer=None):
+    """One more listener of `user_id` here: a WebSocket `consumer`, or a Socket.io
+    connection (None). Returns once it also hears what other processes send."""
+    user_id = str(user_id)
+    if consumer is None:
+        socketio_listeners[user_id] += 1
+    else:
+        local_listeners[user_id].add(consumer)
+    fanout = dispatcher.fanout
+    if fanout is not None:
+        await fanout.listen(user_id)
+
+
+async def listener_remove(user_id, consumer=None):
+    user_id = str(user_id)
+    if consumer is None:
+        socketio_listeners[user_id] -= 1
+        if socketio_listeners[user_id] <= 0:
+            del socketio_listeners[user_id]
+    else:
+        consumers = local_listeners.get(user_id)
+        if consumers is None or consumer not in consumers:
+            return
         consumers.discard(consumer)
         if not consumers:
-            del local_listeners[str(user_id)]
+            del local_listeners[user_id]
+    fanout = dispatcher.fanout
+    if fanout is not None:
+        await fanout.unlisten(user_id)
 
 
 def user_room(user_id):
     return f"user:{user_id}"
-
-
-def user_group(user_id):
-    return f"user.{user_id}"
 
 
 def realtime_authenticate(token):
@@ -123,19 +142,18 @@ def origin_allowed(origin, host):
 
 
 def socketio_server():
-    """The Socket.io server: token in the client's `auth: {token}`, one room per user."""
-    manager = None
-    if settings.REALTIME_REDIS_URL:
-        manager = ResilientRedisManager(settings.REALTIME_REDIS_URL)
+    """The Socket.io server: token in the client's `auth: {token}`, one room per user.
+    Its manager is the in-memory one: other processes' notifications come through
+    notifications.fanout, not through python-socketio's Redis manager."""
     sio = socketio.AsyncServer(
         async_mode="asgi",
-        client_manager=manager,
         cors_allowed_origins=lambda origin, environ: origin_allowed(origin, environ.get("HTTP_HOST")),
         max_http_buffer_size=64 * 1024,
         # Packets that are not JSON or nest too deep: refused, not a RecursionError.
         json=jsonbody,
         serializer=jsonbody.SocketIOPacket,
     )
+    users = {}  # sid -> user id, of the connections counted in socketio_listeners
 
     @sio.event
     async def connect(sid, environ, auth):
@@ -146,20 +164,31 @@ def socketio_server():
             raise socketio.exceptions.ConnectionRefusedError(refusal.message, refusal.as_dict()) from None
         await sio.save_session(sid, {"user_id": str(user.pk), "role": user.role})
         await sio.enter_room(sid, user_room(user.pk))
+        users[sid] = str(user.pk)
+        await listener_add(user.pk)
+
+    @sio.event
+    async def disconnect(sid, reason=None):
+        user_id = users.pop(sid, None)
+        if user_id is not None:
+            await listener_remove(user_id)
 
     return sio
 
 
 class Dispatcher:
-    """Hands notifications to an event loop and returns at once.
+    """Sends notifications; `send` returns without waiting for any listener.
 
-    In a server process that loop is daphne's (attached on the first request)
-    and sends go through its Socket.io server. Elsewhere (tests, management
-    commands) with Redis configured, a thread of our own publishes to Redis for
-    the servers to deliver; without Redis nobody could hear, so nothing is sent.
-    At most `limit` sends wait at once (more are dropped and logged), each is
-    given `timeout` seconds, and a failed delivery is logged, never raised.
-    Scheduling errors are raised to the caller (notifications.services.notify)."""
+    In a server process, this process's listeners of a recipient are sent to on
+    daphne's loop (attached on the first request), and only when there are some.
+    With REALTIME_REDIS_URL, every process (servers, management commands, tests)
+    also publishes each recipient's copy for the other server processes: one PUBLISH
+    per recipient in the caller's thread, pipelined, bounded by REDIS_TIMEOUT_MS and
+    skipped while the process leaves Redis alone (eventbooking.redisguard); a copy
+    that could not be published is logged. At most `limit` local deliveries wait at
+    once (more are dropped and logged), each is given `timeout` seconds, and a failed
+    delivery is logged, never raised. Scheduling errors are raised to the caller
+    (notifications.services.notify)."""
 
     def __init__(self, limit=10_000, timeout=10):
         self.limit = limit
@@ -168,63 +197,71 @@ class Dispatcher:
         self._lock = threading.Lock()
         self._loop = None
         self._emit = None
-        self._attached = False
+        self._fanout = None
 
     def attach(self, sio):
         """Called by every request to the server (eventbooking.asgi); acts once."""
-        if self._attached:
-            return
-        with self._lock:
-            if not self._attached:
-                self._loop, self._emit, self._attached = asyncio.get_running_loop(), sio.emit, True
-                if not sio.manager_initialized:
-                    # Subscribe to Redis now rather than at the first Socket.io request.
-                    sio.manager_initialized = True
-                    sio.manager.initialize()
+        if self._loop is None:
+            self._emit = sio.emit
+            self._loop = asyncio.get_running_loop()
 
-    def _target_loop(self):
-        with self._lock:
-            if self._loop is None and settings.REALTIME_REDIS_URL:
-                loop = asyncio.new_event_loop()
-                threading.Thread(target=loop.run_forever, name="notifications", daemon=True).start()
-                manager = ResilientRedisManager(settings.REALTIME_REDIS_URL, write_only=True)
-                self._loop, self._emit = loop, manager.emit
-            return self._loop
+    @property
+    def fanout(self):
+        """The Redis fan-out of REALTIME_REDIS_URL, or None without it."""
+        url = settings.REALTIME_REDIS_URL
+        if not url:
+            return None
+        fanout = self._fanout
+        if fanout is None or fanout.url != url:
+            with self._lock:
+                if self._fanout is None or self._fanout.url != url:
+                    self._fanout = Fanout(url, self._deliver_here)
+                fanout = self._fanout
+        return fanout
 
     def send(self, event, user_ids, data):
-        """Deliver `event` with `data` to each user in `user_ids`, later, on both transports."""
-        loop = self._target_loop()
-        if loop is None:
+        """Deliver `event` with `data` to each user in `user_ids`, on both transports."""
+        recipients = sorted({str(user_id) for user_id in user_ids})
+        if not recipients:
+            return
+        data = dict(data)
+        fanout = self.fanout
+        if fanout is not None and not fanout.publish(event, recipients, data):
+            who = f"user {recipients[0]}" if len(recipients) == 1 else f"users {', '.join(recipients)}"
+            log.error("notification %s to %s failed: not published to the other processes (Redis unavailable)", event, who)
+        here = [user_id for user_id in recipients if listening_here(user_id)]
+        if not here or self._loop is None:
             return
         if not self._slots.acquire(blocking=False):
             log.warning("notification %s dropped: %s sends already waiting", event, self.limit)
             return
         try:
-            recipients = sorted({str(user_id) for user_id in user_ids})
-            asyncio.run_coroutine_threadsafe(self._deliver(event, recipients, dict(data)), loop)
+            asyncio.run_coroutine_threadsafe(self._deliver(event, here, data), self._loop)
         except BaseException:
             self._slots.release()
             raise
 
     async def _deliver(self, event, user_ids, data):
         try:
-            # Without Redis every listener is in this process: sent to from memory below.
-            layer = get_channel_layer() if settings.REALTIME_REDIS_URL else None
-            message = {"type": "realtime.notify", "event": event, "data": data}
             for user_id in user_ids:
-                sends = [self._emit(event, data, room=user_room(user_id))]
-                sends += [consumer.realtime_notify(message) for consumer in list(local_listeners.get(user_id, ()))]
-                if layer is not None:
-                    sends.append(layer.group_send(user_group(user_id), message))
-                try:
-                    results = await asyncio.wait_for(asyncio.gather(*sends, return_exceptions=True), self.timeout)
-                except Exception as exc:  # noqa: BLE001 - a notification never takes anything down
-                    results = [exc]
-                for result in results:
-                    if isinstance(result, BaseException):
-                        log.error("notification %s to user %s failed: %r", event, user_id, result)
+                await self._deliver_here(user_id, event, data)
         finally:
             self._slots.release()
+
+    async def _deliver_here(self, user_id, event, data):
+        """To this process's listeners of `user_id`, on both transports."""
+        sends = [consumer.realtime_notify(event, data) for consumer in list(local_listeners.get(user_id, ()))]
+        if user_id in socketio_listeners and self._emit is not None:
+            sends.append(self._emit(event, data, room=user_room(user_id)))
+        if not sends:
+            return
+        try:
+            results = await asyncio.wait_for(asyncio.gather(*sends, return_exceptions=True), self.timeout)
+        except Exception as exc:  # noqa: BLE001 - a notification never takes anything down
+            results = [exc]
+        for result in results:
+            if isinstance(result, BaseException):
+                log.error("notification %s to user %s failed: %r", event, user_id, result)
 
 
 dispatcher = Dispatcher()
