@@ -7,6 +7,8 @@ import time
 
 import httpx
 import pytest
+import redis
+from django.conf import settings
 
 from notifications.services import BOOKING_CREATED, EVENT_CANCELLED, notify
 from eventbooking.mongo import collection
@@ -120,3 +122,35 @@ def test_booking_answers_when_notifications_cannot_be_delivered(
     while not failure.search(server.output()) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert failure.search(server.output()), server.output()
+
+
+def subscribers(user):
+    """How many server processes listen in Redis for `user`'s notifications."""
+    [(_, count)] = redis.Redis.from_url(settings.REDIS_URL).pubsub_numsub(f"{settings.REALTIME_CHANNEL_PREFIX}:user:{user.pk}")
+    return count
+
+
+def test_processes_listen_in_redis_only_for_users_connected_to_them(start_server, organizer, customer, create_event, listeners):
+    """A notification for a user nobody listens to reaches no process (one PUBLISH to
+    no one); each process with listeners of a user listens once, whatever the number
+    or transport of its connections, and stops when the last one closes."""
+    first, second = start_server(), start_server()
+    assert (subscribers(organizer), subscribers(customer)) == (0, 0)
+    on_first = [listeners.socketio(first, organizer), listeners.websocket(first, organizer), listeners.socketio(first, organizer)]
+    on_first[1].ready()
+    assert (subscribers(organizer), subscribers(customer)) == (1, 0)
+    on_second = listeners.websocket(second, organizer)
+    on_second.ready()
+    assert subscribers(organizer) == 2
+    event = create_event(publish=True, price="25.00", capacity=10)
+
+    booking = book_through(second, customer, event["id"], qty=1)
+
+    for client in [*on_first, on_second]:
+        assert client.wait_for("booking.created")["booking_id"] == booking["id"]
+    for client in on_first:
+        client.close()
+    deadline = time.monotonic() + WAIT
+    while subscribers(organizer) != 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert subscribers(organizer) == 1
