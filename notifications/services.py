@@ -2,10 +2,11 @@
 
 Callers (bookings.services) call it after a booking or cancellation has settled,
 with the PyMongo documents: `event` as it is after the change (its
-seats_available is what the organizer is told). It shapes the payload, hands it
-to the dispatcher (notifications.realtime) and returns at once: delivery happens
-on an event loop, over Socket.io and the WebSocket endpoint. It never raises: a
-failed notification never delays or undoes a booking.
+seats_available is what the organizer is told). It shapes the payload and hands
+it to the dispatcher (notifications.realtime), which publishes it for the other
+processes (one PUBLISH per recipient, bounded by REDIS_TIMEOUT_MS) and leaves this
+process's listeners to its event loop. It never raises: a failed notification
+never undoes a booking, and delays it by one Redis timeout at most.
 
 Kinds, recipients and payloads (the contract with clients):
 - booking.created   to the event's organizer: BookingNotice
