@@ -199,8 +199,20 @@ class Tree:
             self.urls = [f"http://127.0.0.1:{port}" for port in ports]
         for url, proc in zip(self.urls, self.procs):
             wait_healthy(url, proc)
-        if self.serve_cmd:  # its processes may start after it answers
-            time.sleep(2)
+        deadline = time.monotonic() + 90
+        while self.serve_cmd and self.daphnes() < procs and time.monotonic() < deadline:
+            time.sleep(0.5)  # one process may answer on the shared port before the others listen
+        if self.serve_cmd:
+            time.sleep(3)
+
+    def daphnes(self):
+        count = 0
+        for pid in self.server_pids():
+            try:
+                count += b"daphne" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                pass
+        return count
 
     def server_pids(self):
         return [pid for proc in self.procs for pid in descendants(proc.pid)]
