@@ -15,6 +15,7 @@ from events.serializers import (
     EventOutput,
     OwnedEventOutput,
 )
+from events.output import event_json
 from events.services import event_create, event_publish, event_update
 
 
@@ -34,8 +35,13 @@ EVENT_FOR_VIEWER = OpenApiResponse(
 )
 
 
+# Documented by the serializers (the schema), rendered by event_json (events/output.py).
 def owned(doc):
-    return OwnedEventOutput(doc).data
+    return event_json(doc, owned=True)
+
+
+def public(doc):
+    return event_json(doc)
 
 
 def valid(serializer):
@@ -44,7 +50,7 @@ def valid(serializer):
 
 
 def page_response(page, output):
-    return Response({**page, "results": output(page["results"], many=True).data})
+    return Response({**page, "results": [output(doc) for doc in page["results"]]})
 
 
 class EventListView(APIView):
@@ -53,8 +59,8 @@ class EventListView(APIView):
 
     @api_doc(summary="List published events", operation_id="events_list", parameters=[EventListInput], responses={200: page_of(EventOutput)}, errors=(400,), public=True)
     def get(self, request):
-        params = valid(EventListInput(data=request.query_params))
-        return page_response(event_list_public(params=params), EventOutput)
+        params = EventListInput.validated(request.query_params)
+        return page_response(event_list_public(params=params), public)
 
     @api_doc(
         summary="Create a draft event with its ticket types",
@@ -75,8 +81,8 @@ class EventListMineView(APIView):
 
     @api_doc(summary="The caller's events, every status, with sales", operation_id="events_mine", parameters=[EventListMineInput], responses={200: page_of(OwnedEventOutput)}, errors=(400,))
     def get(self, request):
-        params = valid(EventListMineInput(data=request.query_params))
-        return page_response(event_list_mine(organizer=request.user, params=params), OwnedEventOutput)
+        params = EventListMineInput.validated(request.query_params)
+        return page_response(event_list_mine(organizer=request.user, params=params), owned)
 
 
 class EventDetailView(APIView):
@@ -92,7 +98,7 @@ class EventDetailView(APIView):
     def get(self, request, event_id):
         doc = event_get_visible(event_id=event_id, user=request.user)
         is_owner = request.user and request.user.is_authenticated and doc["organizer_id"] == request.user.pk
-        return Response(OwnedEventOutput(doc).data if is_owner else EventOutput(doc).data)
+        return Response(owned(doc) if is_owner else public(doc))
 
     @api_doc(
         summary="Edit an event and its ticket types (owner)",
