@@ -89,17 +89,20 @@ def _plain_value(field, text):
 
 
 def paginate(coll, query, *, sort, page, page_size, projection=None):
-    """`sort` is a PyMongo sort list; it must end with a unique key so pages never overlap.
+    """`sort` is a PyMongo sort list; it must end with a unique key so pages never overlap."""
+    docs = list(coll.find(query, projection).sort(sort).skip((page - 1) * page_size).limit(page_size + 1))
+    return page_of(coll, query, docs, page=page, page_size=page_size)
 
-    One document more than the page is fetched: when there is none beyond the page
-    (a last page), the count follows from it, and the separate count is not needed."""
+
+def page_of(coll, query, docs, *, page, page_size):
+    """The answer for `docs`, found by `query` with skip (page - 1) * page_size and limit
+    page_size + 1: the one document beyond the page says whether there are more; when
+    there are none (a last page) the count follows, and no separate count is needed."""
     skip = (page - 1) * page_size
-    docs = list(coll.find(query, projection).sort(sort).skip(skip).limit(page_size + 1))
     if len(docs) > page_size or (not docs and page > 1):
         count = coll.count_documents(query)
     else:
         count = skip + len(docs)
-    docs = docs[:page_size]
     pages = (count + page_size - 1) // page_size
     return {
         "count": count,
@@ -108,5 +111,5 @@ def paginate(coll, query, *, sort, page, page_size, projection=None):
         "pages": pages,
         "next": page + 1 if page < pages else None,
         "previous": page - 1 if page > 1 else None,
-        "results": docs,
+        "results": docs[:page_size],
     }

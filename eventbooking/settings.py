@@ -180,6 +180,8 @@ CORS_ALLOWED_ORIGINS = [origin for origin in CORS_ALLOWED_ORIGINS if origin != "
 EVENT_CACHE_SECONDS = env_int("EVENT_CACHE_SECONDS", 300)
 # Off only to measure what the cache buys (bench/bench_events.py); writes bump each event's version either way.
 EVENT_CACHE_ENABLED = env_bool("EVENT_CACHE_ENABLED", True)
+# Rendered events each process keeps for the listings, checked by version (events/listing.py); 0: off.
+EVENT_JSON_MEMO_SIZE = env_int("EVENT_JSON_MEMO_SIZE", 5000)
 
 # Bookings (bookings/services/).
 MAX_TICKETS_PER_BOOKING = env_int("MAX_TICKETS_PER_BOOKING", 10)

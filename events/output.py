@@ -9,7 +9,20 @@ a serializer must be added here too (that test fails until it is).
 from django.utils import timezone
 
 from eventbooking.money import from_cents
-from events.serializers import types_shown
+from eventbooking.timeutil import now
+
+
+def types_shown(event):
+    """The event's types with what they show: seats bookable now, sold out, on sale."""
+    moment = now()
+    shown = []
+    for ticket_type in event.get("types") or []:
+        left = min(ticket_type["seats_available"], event["seats_available"])
+        start, end = ticket_type["sales_start"], ticket_type["sales_end"]
+        on_sale = (start is None or start <= moment) and (end is None or moment < end)
+        shown.append({**ticket_type, "seats_available": max(left, 0), "sold_out": left <= 0, "on_sale": on_sale})
+    return shown
+
 
 # A missing value shows as null in both (DRF: a None attribute is rendered as None).
 
