@@ -6,9 +6,7 @@ that these functions answer what they answer for varied documents. A field added
 a serializer must be added here too (that test fails until it is).
 """
 
-from django.utils import timezone
-
-from eventbooking.money import from_cents
+from eventbooking.output import boolean, integer, money, text, when
 from eventbooking.timeutil import now
 
 
@@ -24,78 +22,53 @@ def types_shown(event):
     return shown
 
 
-# A missing value shows as null in both (DRF: a None attribute is rendered as None).
-
-
-def _text(value):
-    return None if value is None else str(value)
-
-
-def _int(value):
-    return None if value is None else int(value)
-
-
-def _money(cents):
-    return None if cents is None else str(from_cents(cents or 0))
-
-
-def _when(value):
-    """As DRF's DateTimeField: in the current timezone (UTC here), `Z` for +00:00."""
-    if not value:
-        return None
-    zone = timezone.get_current_timezone()
-    value = value.astimezone(zone) if timezone.is_aware(value) else timezone.make_aware(value, zone)
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
 def _type(shown, owned):
     out = {
-        "id": _text(shown["id"]),
-        "name": _text(shown["name"]),
-        "price": _money(shown["price_cents"]),
-        "capacity": _int(shown["capacity"]),
-        "seats_available": _int(shown["seats_available"]),
-        "sold_out": shown["sold_out"],
-        "on_sale": shown["on_sale"],
-        "sales_start": _when(shown.get("sales_start")),
-        "sales_end": _when(shown.get("sales_end")),
-        "max_per_booking": _int(shown.get("max_per_booking")),
-        "sort_order": _int(shown["sort_order"]),
+        "id": text(shown["id"]),
+        "name": text(shown["name"]),
+        "price": money(shown["price_cents"]),
+        "capacity": integer(shown["capacity"]),
+        "seats_available": integer(shown["seats_available"]),
+        "sold_out": boolean(shown["sold_out"]),
+        "on_sale": boolean(shown["on_sale"]),
+        "sales_start": when(shown.get("sales_start")),
+        "sales_end": when(shown.get("sales_end")),
+        "max_per_booking": integer(shown.get("max_per_booking")),
+        "sort_order": integer(shown["sort_order"]),
     }
     if owned:
-        out["tickets_sold"] = _int(shown["tickets_sold"])
-        out["revenue"] = _money(shown["revenue_cents"])
+        out["tickets_sold"] = integer(shown["tickets_sold"])
+        out["revenue"] = money(shown["revenue_cents"])
     return out
 
 
 def event_json(doc, *, owned=False):
     """EventOutput(doc).data, or OwnedEventOutput(doc).data with owned=True."""
-    price = _money(doc["price_cents"])
+    price = money(doc["price_cents"])
     out = {
-        "id": _text(doc["_id"]),
-        "title": _text(doc["title"]),
-        "description": _text(doc["description"]),
-        "city": _text(doc["city"]),
-        "venue": _text(doc["venue"]),
-        "tags": None if doc["tags"] is None else [_text(tag) for tag in doc["tags"]],
-        "starts_at": _when(doc.get("starts_at")),
+        "id": text(doc["_id"]),
+        "title": text(doc["title"]),
+        "description": text(doc["description"]),
+        "city": text(doc["city"]),
+        "venue": text(doc["venue"]),
+        "tags": None if doc["tags"] is None else [text(tag) for tag in doc["tags"]],
+        "starts_at": when(doc.get("starts_at")),
         "price_from": price,
         "price": price,
-        "capacity": _int(doc["capacity"]),
-        "quota": _int(doc.get("quota")),
-        "seats_available": _int(doc["seats_available"]),
+        "capacity": integer(doc["capacity"]),
+        "quota": integer(doc.get("quota")),
+        "seats_available": integer(doc["seats_available"]),
         "sold_out": doc["seats_available"] <= 0,
         "types": [_type(shown, owned) for shown in types_shown(doc)],
-        "status": _text(doc["status"]),
-        "organizer_id": _text(doc["organizer_id"]),
-        "published_at": _when(doc.get("published_at")),
-        "cancelled_at": _when(doc.get("cancelled_at")),
-        "cancel_reason": _text(doc["cancel_reason"]),
-        "created_at": _when(doc["created_at"]),
-        "updated_at": _when(doc["updated_at"]),
+        "status": text(doc["status"]),
+        "organizer_id": text(doc["organizer_id"]),
+        "published_at": when(doc.get("published_at")),
+        "cancelled_at": when(doc.get("cancelled_at")),
+        "cancel_reason": text(doc["cancel_reason"]),
+        "created_at": when(doc["created_at"]),
+        "updated_at": when(doc["updated_at"]),
     }
     if owned:
-        out["tickets_sold"] = _int(doc["tickets_sold"])
-        out["revenue"] = _money(doc["revenue_cents"])
+        out["tickets_sold"] = integer(doc["tickets_sold"])
+        out["revenue"] = money(doc["revenue_cents"])
     return out
