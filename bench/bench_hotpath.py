@@ -10,6 +10,9 @@ compare them; it prints figures and never passes or fails.
       done'
 
 CPU is this process's (time.process_time): the database server's is not in it.
+MongoDB commands per request are counted with a PyMongo CommandListener (the token
+authentication's user lookup included). EVENT_JSON_MEMO_SIZE=0 in the environment
+turns the listings' kept JSON off (events/listing.py) to see what it buys.
 """
 
 import argparse
@@ -30,7 +33,25 @@ os.environ.setdefault("MONGODB_NAME", "bench_hotpath")
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 import django  # noqa: E402
+from pymongo import monitoring  # noqa: E402
 
+
+class Commands(monitoring.CommandListener):
+    """Counts the MongoDB commands this process sends (round trips)."""
+
+    count = 0
+
+    def started(self, event):
+        Commands.count += 1
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+monitoring.register(Commands())  # before Django opens its client
 django.setup()
 
 from django.core.cache import cache  # noqa: E402
@@ -61,11 +82,13 @@ def events(organizer, count, capacity=1_000_000):
 
 
 def cpu_ms(fn, count):
+    """(CPU ms, MongoDB commands) per call."""
     fn()  # warm: imports, caches, the first block of ids
+    commands = Commands.count
     started = time.process_time()
     for _ in range(count):
         fn()
-    return (time.process_time() - started) * 1000 / count
+    return (time.process_time() - started) * 1000 / count, (Commands.count - commands) / count
 
 
 def main():
@@ -97,8 +120,9 @@ def main():
     events(organizer, 80)  # 100: the page is not the last one, the count is needed
     figures["GET /events, 100 events, page 1 (whole stack)"] = cpu_ms(listing, args.listings)
     head = os.popen(f"git -C {TREE} rev-parse --short HEAD").read().strip()
-    for name, ms in figures.items():
-        print(f"{TREE} ({head})\t{name}\t{ms:.2f} ms CPU")
+    memo = os.environ.get("EVENT_JSON_MEMO_SIZE", "default")
+    for name, (ms, commands) in figures.items():
+        print(f"{TREE} ({head}, EVENT_JSON_MEMO_SIZE={memo})\t{name}\t{ms:.2f} ms CPU\t{commands:.2f} MongoDB commands")
 
 
 main()
