@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 from accounts.permissions import ANYONE, ORGANIZERS, RolePermission
 from eventbooking.schema import api_doc, page_of
 from eventbooking.cancel_event import event_cancel_with_bookings
+from events.output import event_json
 from events.selectors import event_get_visible, event_list_mine, event_list_public
 from events.serializers import (
     EventCancelInput,
@@ -15,7 +16,6 @@ from events.serializers import (
     EventOutput,
     OwnedEventOutput,
 )
-from events.output import event_json
 from events.services import event_create, event_publish, event_update
 
 
