@@ -63,13 +63,12 @@ class BookingCreateView(APIView):
         },
     )
     def post(self, request):
-        data = BookingInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = BookingInput.validated(request.data)
         booking, event, created = booking_create(
             customer=request.user,
-            event_id=data.validated_data["eventId"],
-            qty=data.validated_data["qty"],
-            ticket_type_id=data.validated_data.get("ticketTypeId"),
+            event_id=data["eventId"],
+            qty=data["qty"],
+            ticket_type_id=data.get("ticketTypeId"),
             idempotency_key=idempotency_key(request),
         )
         if created:
@@ -89,9 +88,7 @@ class BookingListMineView(APIView):
         errors={400: "`validation_error`: a malformed `page`, `page_size` or `status`."},
     )
     def get(self, request):
-        query = BookingListInput(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        result = booking_list_mine(customer=request.user, **query.validated_data)
+        result = booking_list_mine(customer=request.user, **BookingListInput.validated(request.query_params))
         result["results"] = [booking_output(booking, event) for booking, event in result["results"]]
         return Response(result)
 

@@ -33,8 +33,9 @@ def idempotency_keys():
     return collection("idempotency_keys")
 
 
-def next_sequence(name):
-    """The next number of a named counter; atomic across processes and restarts.
+def next_sequence(name, count=1):
+    """The next number of a named counter (the first of `count` numbers taken at once,
+    in one update); atomic across processes and restarts.
 
     The number is derived from the document *before* the increment: the local
     server (mongo-java-server 1.47) can return, as the "after" document, a state
@@ -45,7 +46,7 @@ def next_sequence(name):
     counters = collection("counters")
     while True:
         before = counters.find_one_and_update(
-            {"_id": name}, {"$inc": {"value": 1}}, return_document=ReturnDocument.BEFORE
+            {"_id": name}, {"$inc": {"value": count}}, return_document=ReturnDocument.BEFORE
         )
         if before is not None:
             return before["value"] + 1

@@ -168,6 +168,8 @@ CORS_ALLOWED_ORIGINS = [origin for origin in CORS_ALLOWED_ORIGINS if origin != "
 EVENT_CACHE_SECONDS = env_int("EVENT_CACHE_SECONDS", 300)
 # Off only to measure what the cache buys (bench/bench_events.py); writes bump each event's version either way.
 EVENT_CACHE_ENABLED = env_bool("EVENT_CACHE_ENABLED", True)
+# Rendered events each process keeps for the listings, checked by version (events/listing.py); 0: off.
+EVENT_JSON_MEMO_SIZE = env_int("EVENT_JSON_MEMO_SIZE", 5000)
 
 # Bookings (bookings/services/).
 MAX_TICKETS_PER_BOOKING = env_int("MAX_TICKETS_PER_BOOKING", 10)
@@ -177,6 +179,11 @@ MAX_TICKETS_PER_BOOKING = env_int("MAX_TICKETS_PER_BOOKING", 10)
 RECONCILE_AFTER_SECONDS = env_int("RECONCILE_AFTER_SECONDS", 15)
 RECONCILE_INTERVAL_SECONDS = env_int("RECONCILE_INTERVAL_SECONDS", 10)
 IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)
+# Booking numbers a process takes from the counter at once (eventbooking/ids.py): one
+# database round trip per this many bookings. 1: one at a time, dense across processes.
+BOOKING_ID_BLOCK = env_int("BOOKING_ID_BLOCK", 20)
+if BOOKING_ID_BLOCK < 1:
+    raise ImproperlyConfigured("BOOKING_ID_BLOCK must be 1 or more.")
 # Test-only: make a booking step fail ("after_reserve") or kill the process
 # ("crash:after_reserve"); see bookings/faults.py. Honoured only with DEBUG or
 # TESTING on, and the service refuses to start with it set otherwise.

@@ -7,8 +7,8 @@ from pymongo import ASCENDING, DESCENDING
 from eventbooking.ids import is_event_id
 from eventbooking.money import to_cents
 from eventbooking.mongo import events
-from eventbooking.pagination import paginate
 from events.cache import event_cache_get
+from events.listing import event_page_json
 from events.models import EventStatus
 from events.services import EventNotFound
 from events.store import NO_MARKERS
@@ -50,28 +50,29 @@ def _event_filter(params):
     return query
 
 
-def _event_page(query, params):
+def _event_page(query, params, *, owned):
     name = params["sort"].lstrip("-")
     direction = DESCENDING if params["sort"].startswith("-") else ASCENDING
     # _id in the same direction: unique, so pages never overlap, and one index serves both.
-    return paginate(
-        events(),
+    return event_page_json(
         query,
         sort=[(SORT_FIELDS[name], direction), ("_id", direction)],
         page=params["page"],
         page_size=params["page_size"],
-        projection=NO_MARKERS,
+        owned=owned,
     )
 
 
 def event_list_public(*, params):
-    """Published events matching the validated `EventListInput` params, one page."""
-    return _event_page({"status": EventStatus.PUBLISHED, **_event_filter(params)}, params)
+    """Published events matching the validated `EventListInput` params, one page, its
+    results as EventOutput JSON (events/listing.py)."""
+    return _event_page({"status": EventStatus.PUBLISHED, **_event_filter(params)}, params, owned=False)
 
 
 def event_list_mine(*, organizer, params):
-    """The organizer's own events in every status (or `status`), one page."""
+    """The organizer's own events in every status (or `status`), one page, its results
+    as OwnedEventOutput JSON."""
     query = {"organizer_id": organizer.pk, **_event_filter(params)}
     if "status" in params:
         query["status"] = params["status"]
-    return _event_page(query, params)
+    return _event_page(query, params, owned=True)

@@ -11,8 +11,8 @@ from eventbooking.ids import TICKET_TYPE_ID
 from eventbooking.money import MoneyField, to_cents
 from eventbooking.pagination import PageInput
 from eventbooking.serializers import StrictSerializer, WholeNumberField
-from eventbooking.timeutil import now
 from events.models import Event, EventStatus
+from events.output import types_shown
 from events.selectors import SORT_FIELDS
 from events.ticket_types import MAX_TYPES
 
@@ -176,6 +176,7 @@ class EventListInput(PageInput):
     date_to = DateBoundParam(upper=True, required=False)
     q = serializers.CharField(max_length=100, required=False)
     sort = sort_param(default="starts_at")
+    plain_params = ("page", "page_size", "sort")
 
     def validate(self, attrs):
         if "date_from" in attrs and "date_to" in attrs:
@@ -190,6 +191,7 @@ class EventListMineInput(EventListInput):
     status = serializers.ChoiceField(choices=EventStatus.values, required=False)
     # An organizer's dashboard: the newest first.
     sort = sort_param(default="-created_at")
+    plain_params = ("page", "page_size", "sort", "status")
 
 
 class TicketTypeOutput(serializers.Serializer):
@@ -214,18 +216,6 @@ class OwnedTicketTypeOutput(TicketTypeOutput):
 
     tickets_sold = serializers.IntegerField()
     revenue = MoneyField(source="revenue_cents")
-
-
-def types_shown(event):
-    """The event's types with what they show: seats bookable now, sold out, on sale."""
-    moment = now()
-    shown = []
-    for ticket_type in event.get("types") or []:
-        left = min(ticket_type["seats_available"], event["seats_available"])
-        start, end = ticket_type["sales_start"], ticket_type["sales_end"]
-        on_sale = (start is None or start <= moment) and (end is None or moment < end)
-        shown.append({**ticket_type, "seats_available": max(left, 0), "sold_out": left <= 0, "on_sale": on_sale})
-    return shown
 
 
 class EventOutput(serializers.Serializer):

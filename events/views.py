@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 from accounts.permissions import ANYONE, ORGANIZERS, RolePermission
 from eventbooking.schema import api_doc, page_of
 from eventbooking.cancel_event import event_cancel_with_bookings
+from events.output import event_json
 from events.selectors import event_get_visible, event_list_mine, event_list_public
 from events.serializers import (
     EventCancelInput,
@@ -34,17 +35,18 @@ EVENT_FOR_VIEWER = OpenApiResponse(
 )
 
 
+# Documented by the serializers (the schema), rendered by event_json (events/output.py).
 def owned(doc):
-    return OwnedEventOutput(doc).data
+    return event_json(doc, owned=True)
+
+
+def public(doc):
+    return event_json(doc)
 
 
 def valid(serializer):
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
-
-
-def page_response(page, output):
-    return Response({**page, "results": output(page["results"], many=True).data})
 
 
 class EventListView(APIView):
@@ -53,8 +55,8 @@ class EventListView(APIView):
 
     @api_doc(summary="List published events", operation_id="events_list", parameters=[EventListInput], responses={200: page_of(EventOutput)}, errors=(400,), public=True)
     def get(self, request):
-        params = valid(EventListInput(data=request.query_params))
-        return page_response(event_list_public(params=params), EventOutput)
+        params = EventListInput.validated(request.query_params)
+        return Response(event_list_public(params=params))
 
     @api_doc(
         summary="Create a draft event with its ticket types",
@@ -75,8 +77,8 @@ class EventListMineView(APIView):
 
     @api_doc(summary="The caller's events, every status, with sales", operation_id="events_mine", parameters=[EventListMineInput], responses={200: page_of(OwnedEventOutput)}, errors=(400,))
     def get(self, request):
-        params = valid(EventListMineInput(data=request.query_params))
-        return page_response(event_list_mine(organizer=request.user, params=params), OwnedEventOutput)
+        params = EventListMineInput.validated(request.query_params)
+        return Response(event_list_mine(organizer=request.user, params=params))
 
 
 class EventDetailView(APIView):
@@ -92,7 +94,7 @@ class EventDetailView(APIView):
     def get(self, request, event_id):
         doc = event_get_visible(event_id=event_id, user=request.user)
         is_owner = request.user and request.user.is_authenticated and doc["organizer_id"] == request.user.pk
-        return Response(OwnedEventOutput(doc).data if is_owner else EventOutput(doc).data)
+        return Response(owned(doc) if is_owner else public(doc))
 
     @api_doc(
         summary="Edit an event and its ticket types (owner)",

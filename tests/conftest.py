@@ -9,12 +9,14 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 
 from accounts.models import Role
+from eventbooking.ids import blocks_forget
 from eventbooking.redisguard import memory_backed_cache
 from eventbooking.mongo import collection
 from tests.docs.conformance import SchemaCheckedClient
 from tests.helpers import event_body, new_user, token_for
 from tests.servers import DaphneServer
 
+ONE_ID_AT_A_TIME = {"BOOKING_ID_BLOCK": "1"}
 APP_COLLECTIONS = ["users", "events", "bookings", "idempotency_keys", "counters"]
 
 
@@ -52,6 +54,7 @@ def clean_state(django_db_setup, django_db_blocker):
             collection(name).delete_many({})
         cache.clear()
         memory_backed_cache.local.clear()
+        blocks_forget()
 
 
 @pytest.fixture
@@ -114,9 +117,11 @@ def customer_client(client_for, customer):
 
 @pytest.fixture(scope="session")
 def server(django_db_setup, django_db_blocker):
-    """One daphne process for the session, on the test database and Redis."""
+    """One daphne process for the session, on the test database and Redis. It takes
+    booking numbers one at a time: a block it held would outlive the counter resets
+    between tests (eventbooking/ids.py)."""
     with django_db_blocker.unblock():
-        daphne = DaphneServer().start()
+        daphne = DaphneServer(extra_env=ONE_ID_AT_A_TIME).start()
     yield daphne
     daphne.stop()
 

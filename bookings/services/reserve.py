@@ -12,7 +12,7 @@ from eventbooking.mongo import bookings, events
 from eventbooking.timeutil import now
 from events.models import EventStatus
 from events.services import EventNotFound
-from events.store import NO_MARKERS, event_find_one_and_update
+from events.store import NO_MARKERS, event_find_one_and_update, event_update_one
 from events.ticket_types import type_for_booking
 from notifications.services import BOOKING_CREATED, notify
 
@@ -67,18 +67,10 @@ def _check_bookable(event, qty, ticket_type_id):
         raise EventNotFound()
     if event["status"] != PUBLISHED:
         raise _not_open(event["status"])
-    moment = now()
-    if event["starts_at"] <= moment:
+    if event["starts_at"] <= now():
         raise EventNotBookable("This event has already started.", code="event_started")
     ticket_type = type_for_booking(event=event, ticket_type_id=ticket_type_id)
-    window = {"sales_start": ticket_type["sales_start"], "sales_end": ticket_type["sales_end"]}
-    if window["sales_start"] is not None and moment < window["sales_start"]:
-        raise TicketTypeNotOnSale(f"Sales of {ticket_type['name']} have not started.", ticket_type_id=ticket_type["id"], **window)
-    if window["sales_end"] is not None and moment >= window["sales_end"]:
-        raise TicketTypeNotOnSale(f"Sales of {ticket_type['name']} have ended.", ticket_type_id=ticket_type["id"], **window)
-    most = ticket_type["max_per_booking"]
-    if most is not None and qty > most:
-        raise OverTypeMaximum(f"At most {most} {ticket_type['name']} tickets per booking.", max_per_booking=most)
+    _check_type(ticket_type, qty)
     left = min(event["seats_available"], ticket_type["seats_available"])
     if left < qty:
         raise NotEnoughSeats(
@@ -87,37 +79,85 @@ def _check_bookable(event, qty, ticket_type_id):
     return ticket_type
 
 
+def _check_type(ticket_type, qty):
+    """The type's own refusals: its sale window now, its maximum per booking."""
+    moment = now()
+    window = {"sales_start": ticket_type["sales_start"], "sales_end": ticket_type["sales_end"]}
+    if window["sales_start"] is not None and moment < window["sales_start"]:
+        raise TicketTypeNotOnSale(f"Sales of {ticket_type['name']} have not started.", ticket_type_id=ticket_type["id"], **window)
+    if window["sales_end"] is not None and moment >= window["sales_end"]:
+        raise TicketTypeNotOnSale(f"Sales of {ticket_type['name']} have ended.", ticket_type_id=ticket_type["id"], **window)
+    most = ticket_type["max_per_booking"]
+    if most is not None and qty > most:
+        raise OverTypeMaximum(f"At most {most} {ticket_type['name']} tickets per booking.", max_per_booking=most)
+
+
+# The conditions of a type a booking is checked against and the reservation's filter
+# requires unchanged (the name too: the booking keeps it).
+AS_READ = ("id", "name", "price_cents", "sales_start", "sales_end", "max_per_booking")
+# (event id, ticket type id or None) -> those fields as this process last read them.
+# Only a guess: the reservation's filter requires them as they are stored now, so a
+# stale guess matches nothing and the booking reads the event (_book).
+_seen = {}
+SEEN_MAX = 10_000
+
+
 def _type_as_read(ticket_type, qty):
     """The type's conditions in the reservation's filter: seats enough, and the price,
     sale window and maximum the request was checked against, unchanged since."""
-    same = ("id", "price_cents", "sales_start", "sales_end", "max_per_booking")
-    return {"$elemMatch": {**{name: ticket_type[name] for name in same}, "seats_available": {"$gte": qty}}}
+    return {"$elemMatch": {**{name: ticket_type[name] for name in AS_READ}, "seats_available": {"$gte": qty}}}
+
+
+def _reserve_filter(event_id, ticket_type, ticket_type_id, qty, moment):
+    types = {"types": _type_as_read(ticket_type, qty)}
+    if ticket_type_id is None:
+        # Booked as "the only type": it must still be the only one.
+        types = {"$and": [types, {"types": {"$size": 1}}]}
+    return {"_id": event_id, "status": PUBLISHED, "starts_at": {"$gt": moment}, "seats_available": {"$gte": qty}, **types}
+
+
+def _guess(event_id, qty, ticket_type_id):
+    """The type as last read, if its own checks pass now; None: read the event."""
+    ticket_type = _seen.get((event_id, ticket_type_id))
+    if ticket_type is None:
+        return None
+    try:
+        _check_type(ticket_type, qty)
+    except Conflict:
+        return None  # the read explains the refusal, with what is stored now
+    return ticket_type
+
+
+def _read_and_check(event_id, qty, ticket_type_id):
+    event = events().find_one({"_id": event_id}, NO_MARKERS)
+    ticket_type = _check_bookable(event, qty, ticket_type_id)
+    if len(_seen) >= SEEN_MAX:
+        _seen.clear()
+    _seen[(event_id, ticket_type_id)] = {name: ticket_type[name] for name in AS_READ}
+    return ticket_type
 
 
 def _book(*, customer, event_id, qty, ticket_type_id, booking_id=None):
-    # The read only fetches the price and explains refusals; the update's filter decides.
+    # The reservation's filter decides. It first tries the type as this process last
+    # read it (no read on the hot path); when that matches nothing, a read explains the
+    # refusal or gives the type as it is now, and the reservation is tried again.
+    ticket_type = _guess(event_id, qty, ticket_type_id)
     for _ in range(10):
-        event = events().find_one({"_id": event_id}, NO_MARKERS)
-        ticket_type = _check_bookable(event, qty, ticket_type_id)
+        ticket_type = ticket_type or _read_and_check(event_id, qty, ticket_type_id)
         booking_id = booking_id or next_public_id(BOOKING)
         moment = now()
         price = ticket_type["price_cents"]
         marker = {"booking": booking_id, "type": ticket_type["id"], "qty": qty, "amount_cents": qty * price, "at": moment}
         # One update takes the type's seats and the event's: both limits hold at once.
         reserved = event_find_one_and_update(
-            {
-                "_id": event_id,
-                "status": PUBLISHED,
-                "starts_at": {"$gt": moment},
-                "seats_available": {"$gte": qty},
-                "types": _type_as_read(ticket_type, qty),
-            },
+            _reserve_filter(event_id, ticket_type, ticket_type_id, qty, moment),
             {"$inc": seat_change(marker, -1), "$push": {"pending": marker}},
             projection=NO_MARKERS,
             array_filters=type_filter(marker),
         )
         if reserved is not None:
             break
+        ticket_type = None
         # Not matched: the next read says why, or the type changed under us and we go again.
     else:
         raise Conflict("The event kept changing while booking; try again.", code="event_busy")
@@ -154,14 +194,15 @@ def _book(*, customer, event_id, qty, ticket_type_id, booking_id=None):
 
 
 def _unmark(event_id, marker):
-    """Pull a settled booking's marker; on a cancelled event, the cascade does it."""
-    doc = event_find_one_and_update(
+    """Pull a settled booking's marker; on a cancelled event, the cascade does it.
+    None when pulled; otherwise the event as it is now (None if gone)."""
+    pulled = event_update_one(
         {"_id": event_id, "status": PUBLISHED, "pending": {"$elemMatch": marker_key(marker)}},
         {"$pull": {"pending": marker_key(marker)}},
-        projection=NO_MARKERS,
     )
-    if doc is None:
-        doc = events().find_one({"_id": event_id}, NO_MARKERS)
-        if doc is not None and doc["status"] == EVENT_CANCELLED:
-            cascade(event=doc)
+    if pulled.matched_count:
+        return None
+    doc = events().find_one({"_id": event_id}, NO_MARKERS)
+    if doc is not None and doc["status"] == EVENT_CANCELLED:
+        cascade(event=doc)
     return doc

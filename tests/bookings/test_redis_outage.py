@@ -31,7 +31,8 @@ TIMEOUT = 30
 def cluster(django_db_setup, django_db_blocker):
     """(redis, [server A, server B]) sharing the test database and a Redis of their own."""
     redis = RedisProcess().start()
-    env = {"REDIS_URL": redis.url, "REALTIME_REDIS_URL": redis.url}
+    # Numbers one at a time: these servers outlive the counter resets between tests.
+    env = {"REDIS_URL": redis.url, "REALTIME_REDIS_URL": redis.url, "BOOKING_ID_BLOCK": "1"}
     with django_db_blocker.unblock():
         servers = [DaphneServer(extra_env=env).start(), DaphneServer(extra_env=env).start()]
     yield redis, servers
