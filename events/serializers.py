@@ -214,6 +214,7 @@ class OwnedTicketTypeOutput(TicketTypeOutput):
 
     tickets_sold = serializers.IntegerField()
     revenue = MoneyField(source="revenue_cents")
+    seats_held = serializers.IntegerField(default=0, help_text="Seats under customers' live holds: neither available nor sold.")
 
 
 def types_shown(event):
@@ -276,3 +277,6 @@ class OwnedEventOutput(EventOutput):
 
     tickets_sold = serializers.IntegerField()
     revenue = MoneyField(source="revenue_cents")
+    seats_held = serializers.IntegerField(
+        default=0, help_text="Seats under customers' live holds: capacity == seats_available + seats_held + tickets_sold."
+    )
