@@ -226,3 +226,15 @@ def test_an_idempotency_key_books_a_hold_once(create_event, customer_client):
     assert other.status_code == 422 and error_code(other) == "idempotency_key_reused"
     event, rows = assert_invariant(event_id)
     assert len(rows) == 1 and event["seats_held"] == 2
+
+
+def test_a_hold_reads_back_through_the_orm(create_event, customer_client, customer):
+    from events.models import Event
+
+    event_id = create_event(publish=True, capacity=5, price="12.50")["id"]
+    held = hold(customer_client, event_id, 2).json()
+    event = Event.objects.get(pk=event_id)
+    [stored] = event.holds
+    assert (stored.id, stored.customer_id, stored.qty, stored.unit_price_cents, stored.entry) == (held["id"], customer.pk, 2, 1250, None)
+    assert stored.type == held["ticket_type_id"] and stored.expires_at > stored.at
+    assert (event.seats_held, event.types[0].seats_held, event.types[0].waitlist_waiting) == (2, 2, 0)
