@@ -184,6 +184,11 @@ IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)
 BOOKING_ID_BLOCK = env_int("BOOKING_ID_BLOCK", 20)
 if BOOKING_ID_BLOCK < 1:
     raise ImproperlyConfigured("BOOKING_ID_BLOCK must be 1 or more.")
+# Seat holds (bookings/services/holds.py): how long a hold keeps its seats off sale
+# (minutes; a fraction is allowed, e.g. 0.05 = 3 s for tests), and how many seats of
+# one event a customer may hold at once (live holds together).
+HOLD_MINUTES = float(env_str("HOLD_MINUTES", "10"))
+HOLD_MAX_SEATS_PER_CUSTOMER = env_int("HOLD_MAX_SEATS_PER_CUSTOMER", 10)
 # Test-only: make a booking step fail ("after_reserve") or kill the process
 # ("crash:after_reserve"); see bookings/faults.py. Honoured only with DEBUG or
 # TESTING on, and the service refuses to start with it set otherwise.

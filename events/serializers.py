@@ -216,6 +216,7 @@ class OwnedTicketTypeOutput(TicketTypeOutput):
 
     tickets_sold = serializers.IntegerField()
     revenue = MoneyField(source="revenue_cents")
+    seats_held = serializers.IntegerField(default=0, help_text="Seats under customers' live holds: neither available nor sold.")
 
 
 class EventOutput(serializers.Serializer):
@@ -266,3 +267,6 @@ class OwnedEventOutput(EventOutput):
 
     tickets_sold = serializers.IntegerField()
     revenue = MoneyField(source="revenue_cents")
+    seats_held = serializers.IntegerField(
+        default=0, help_text="Seats under customers' live holds: capacity == seats_available + seats_held + tickets_sold."
+    )

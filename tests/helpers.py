@@ -144,23 +144,29 @@ def confirmed(event_id):
     return list(collection("bookings").find({"event_id": event_id, "status": "CONFIRMED"}))
 
 
-def _assert_counts(holder, rows):
+def _assert_counts(holder, rows, holds):
     seats = sum(row["qty"] for row in rows)
-    assert holder["capacity"] == holder["seats_available"] + seats, (holder, seats)
+    # A document from before holds has no seats_held: none held.
+    held = holder.get("seats_held", 0)
+    assert held == sum(hold["qty"] for hold in holds), (holder, holds)
+    assert holder["capacity"] == holder["seats_available"] + held + seats, (holder, held, seats)
     assert holder["tickets_sold"] == seats, (holder, seats)
     assert holder["revenue_cents"] == sum(row["amount_cents"] for row in rows), holder
 
 
 def assert_invariant(event_id):
-    """Per event and per ticket type: capacity == seats_available + confirmed seats; sold
-    and revenue equal the bookings'; every booking names one of its types; no marker left."""
+    """Per event and per ticket type: capacity == seats_available + seats_held + confirmed
+    seats; seats_held the qty of its holds; sold and revenue equal the bookings'; every
+    booking and hold names one of its types; no marker left."""
     event = event_doc(event_id)
     rows = confirmed(event_id)
+    holds = event.get("holds") or []
     assert event["pending"] == []
-    _assert_counts(event, rows)
+    _assert_counts(event, rows, holds)
     assert event["capacity"] <= sum(t["capacity"] for t in event["types"])
     type_ids = [t["id"] for t in event["types"]]
-    assert {row["ticket_type_id"] for row in rows} <= set(type_ids), (rows, type_ids)
+    assert {row["ticket_type_id"] for row in rows} | {hold["type"] for hold in holds} <= set(type_ids), (rows, holds, type_ids)
     for ticket_type in event["types"]:
-        _assert_counts(ticket_type, [row for row in rows if row["ticket_type_id"] == ticket_type["id"]])
+        of_type = [hold for hold in holds if hold["type"] == ticket_type["id"]]
+        _assert_counts(ticket_type, [row for row in rows if row["ticket_type_id"] == ticket_type["id"]], of_type)
     return event, rows

@@ -4,6 +4,7 @@ import logging
 import time
 
 from bookings.faults import fault
+from bookings.services.holds import seats_freed_quietly
 from bookings.services.markers import CANCELLED, CONFIRMED, VOID, settle_quietly, settle_stale
 from eventbooking.errors import Conflict, Forbidden, NotFound
 from eventbooking.ids import BOOKING_ID
@@ -84,6 +85,7 @@ def booking_cancel(*, booking_id, actor, as_staff=False):
         raise RuntimeError(f"cancellation of {booking_id} could not be completed")
     if booking["cancelled_at"] != moment:
         raise BookingNotCancellable("This booking is already cancelled.", code="booking_already_cancelled")
+    seats_freed_quietly(event_id=event_id, type_id=booking["ticket_type_id"])
     event = events().find_one({"_id": event_id}, NO_MARKERS)
     notify(BOOKING_CANCELLED, booking=booking, event=event)
     return booking, event
