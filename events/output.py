@@ -39,6 +39,7 @@ def _type(shown, owned):
     if owned:
         out["tickets_sold"] = integer(shown["tickets_sold"])
         out["revenue"] = money(shown["revenue_cents"])
+        out["seats_held"] = integer(shown.get("seats_held", 0))
     return out
 
 
@@ -71,4 +72,5 @@ def event_json(doc, *, owned=False):
     if owned:
         out["tickets_sold"] = integer(doc["tickets_sold"])
         out["revenue"] = money(doc["revenue_cents"])
+        out["seats_held"] = integer(doc.get("seats_held", 0))
     return out
