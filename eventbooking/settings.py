@@ -92,6 +92,11 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "eventbooking.urls"
 ASGI_APPLICATION = "eventbooking.asgi.application"
+# Threads of a server process that run requests' sync code (eventbooking/handler.py): at
+# most this many requests run their Django code at once; the others wait for a thread.
+REQUEST_THREADS = env_int("REQUEST_THREADS", 32)
+# Test-only (tests/settings.py): log each HTTP request's thread hops (eventbooking/threadhops.py).
+THREAD_HOPS_LOG = False
 APPEND_SLASH = False
 
 TEMPLATES = [
