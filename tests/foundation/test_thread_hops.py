@@ -8,8 +8,6 @@ The servers run tests/settings.py, which logs each request's hops and threads
 the request counts, whoever makes it."""
 
 import asyncio
-import json
-import time
 import uuid
 
 import httpx
@@ -21,24 +19,6 @@ from tests.helpers import PASSWORD, event_body, new_user, token_for
 pytestmark = pytest.mark.slow
 MAX_HOPS = 3
 POOL = 4
-
-
-def hop_lines(server):
-    text = open(server.log.name, errors="replace").read()
-    lines = (json.loads(line[line.index("{"):]) for line in text.splitlines() if '"thread_hops"' in line)
-    return {line["request_id"]: line for line in lines}
-
-
-def hops_of(server, request_ids, timeout=10):
-    """The hop lines of these requests (each is written once its request has finished)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        lines = hop_lines(server)
-        if all(rid in lines for rid in request_ids) or time.monotonic() > deadline:
-            missing = [rid for rid in request_ids if rid not in lines]
-            assert not missing, f"no hop line for {missing}:\n{server.output()}"
-            return [lines[rid] for rid in request_ids]
-        time.sleep(0.05)
 
 
 def call(client, method, path, *, token=None, **kwargs):
@@ -83,7 +63,7 @@ def test_a_booking_a_listing_a_login_an_error_static_and_admin_pages_take_at_mos
         "unknown route": 404, "static file": 200, "admin page": 200,
     }, {name: response.text[:200] for name, (_, response) in answers.items()}
     assert b"body" in answers["static file"][1].content and "csrfmiddlewaretoken" in answers["admin page"][1].text
-    lines = dict(zip(answers, hops_of(server, [rid for rid, _ in answers.values()])))
+    lines = dict(zip(answers, server.hop_lines([rid for rid, _ in answers.values()])))
     for name, line in lines.items():
         assert line["hops"] <= MAX_HOPS, (name, line)
         assert len(line["threads"]) == 1, (name, line)
@@ -102,7 +82,7 @@ def test_two_hundred_requests_are_served_by_at_most_the_pools_threads(small_pool
 
     responses = asyncio.run(run())
     assert [r.status_code for r in responses] == [200] * 200
-    lines = hops_of(server, rids)
+    lines = server.hop_lines(rids)
     threads = set()
     for line in lines:
         assert len(line["threads"]) == 1 and line["hops"] <= MAX_HOPS, line
