@@ -15,6 +15,7 @@ import pytest
 
 from accounts.models import Role
 from tests.helpers import PASSWORD, event_body, new_user, token_for
+from tests.servers import DaphneServer
 
 pytestmark = pytest.mark.slow
 MAX_HOPS = 3
@@ -31,8 +32,6 @@ def call(client, method, path, *, token=None, **kwargs):
 
 @pytest.fixture(scope="module")
 def small_pool_server(django_db_setup, django_db_blocker):
-    from tests.servers import DaphneServer
-
     with django_db_blocker.unblock():
         daphne = DaphneServer(extra_env={"REQUEST_THREADS": str(POOL)}).start()
     yield daphne
