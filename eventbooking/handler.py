@@ -20,6 +20,7 @@ response is dropped by the server.
 """
 
 import asyncio
+
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.core import signals
 from django.core.exceptions import RequestAborted
