@@ -45,7 +45,9 @@ class ReconcilerProcess:
 
     def __init__(self, *, every=1, older_than=1, extra_env=None):
         self.command = [sys.executable, "manage.py", "reconcile_bookings", "--every", str(every), "--older-than", str(older_than)]
-        self.env = process_env(extra_env=extra_env)
+        # A DATA_DIR of its own: a periodic reconciler stands by while another holds that
+        # directory's lock (a `make run` in this checkout, say).
+        self.env = process_env(extra_env={"DATA_DIR": tempfile.mkdtemp(prefix="reconciler-"), **(extra_env or {})})
         self.log = tempfile.NamedTemporaryFile(prefix="reconciler-", suffix=".log", delete=False)
         self.proc = None
 
