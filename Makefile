@@ -51,13 +51,15 @@ browser:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
-# The reconciler runs beside daphne as its own process (manage.py reconcile_bookings --every),
-# every RECONCILE_INTERVAL_SECONDS; it stops with daphne.
+# devtools/web.py serves daphne on HOST:PORT: one process per CPU when REDIS_URL is set (or
+# LOCAL_REDIS=1 starts a local redis-server), else one; WEB_CONCURRENCY overrides. The
+# reconciler runs beside them as one process of its own (manage.py reconcile_bookings --every),
+# every RECONCILE_INTERVAL_SECONDS; everything stops together.
 run: venv static mongo-server
-	$(BIN)/python devtools/services.py --mongo h2 \
+	$(BIN)/python devtools/services.py --mongo h2 $(if $(filter 1,$(LOCAL_REDIS)),--redis) \
 	  --beside "$(BIN)/python manage.py reconcile_bookings --every" -- sh -c '\
 	  $(BIN)/python manage.py migrate --noinput && \
-	  exec $(BIN)/daphne -e tcp:port=$(PORT):interface=$${HOST:-127.0.0.1}:backlog=1024 eventbooking.asgi:application'
+	  exec $(BIN)/python devtools/web.py --host "$${HOST:-127.0.0.1}" --port $(PORT)'
 
 # A staff account for /admin/, in the database `make run` uses (stop it first: the local
 # server's files are its own) or MONGODB_URI's. STAFF_EMAIL, STAFF_PASSWORD, STAFF_NAME

@@ -2,17 +2,24 @@
 
     /socket.io/          python-socketio (notifications.realtime.socketio_server)
     websocket /ws/notifications/   Channels consumer (notifications.consumers)
-    http (everything else)         Django
+    http (everything else)         Django (eventbooking.handler)
 """
 
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eventbooking.settings")
 
-from django.core.asgi import get_asgi_application  # noqa: E402
+import django  # noqa: E402
 
 # Sets Django up: the imports below load models.
-django_application = get_asgi_application()
+django.setup(set_prefix=False)
+
+from django.conf import settings  # noqa: E402
+
+from eventbooking.handler import PooledASGIHandler  # noqa: E402
+
+# Django's ASGI handler, with each request's sync work in one hop to a pooled thread.
+django_application = PooledASGIHandler()
 
 from eventbooking.reasons import complete_reason_phrases  # noqa: E402
 
@@ -39,3 +46,9 @@ async def application(scope, receive, send):
     # Notifications from this process's request threads are sent on this loop.
     dispatcher.attach(sio)
     await socketio_application(scope, receive, send)
+
+
+if settings.THREAD_HOPS_LOG:
+    from eventbooking import threadhops
+
+    application = threadhops.counting(application)

@@ -92,6 +92,14 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "eventbooking.urls"
 ASGI_APPLICATION = "eventbooking.asgi.application"
+# Threads of a server process that run requests' sync code (eventbooking/handler.py): at
+# most this many requests run their Django code at once; the others wait for a thread.
+REQUEST_THREADS = env_int("REQUEST_THREADS", 32)
+# Daphne processes `make run` serves with on one port (devtools/web.py); 0: one per CPU
+# with REDIS_URL set, one without (more than one needs REDIS_URL).
+WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 0)
+# Test-only (tests/settings.py): log each HTTP request's thread hops (eventbooking/threadhops.py).
+THREAD_HOPS_LOG = False
 APPEND_SLASH = False
 
 TEMPLATES = [

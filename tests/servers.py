@@ -1,6 +1,7 @@
 """Real processes on the test database: daphne servers for the tests that need a
 server over the network, and the reconciler as `make run` starts it."""
 
+import json
 import os
 import signal
 import subprocess
@@ -44,7 +45,9 @@ class ReconcilerProcess:
 
     def __init__(self, *, every=1, older_than=1, extra_env=None):
         self.command = [sys.executable, "manage.py", "reconcile_bookings", "--every", str(every), "--older-than", str(older_than)]
-        self.env = process_env(extra_env=extra_env)
+        # A DATA_DIR of its own: a periodic reconciler stands by while another holds that
+        # directory's lock (a `make run` in this checkout, say).
+        self.env = process_env(extra_env={"DATA_DIR": tempfile.mkdtemp(prefix="reconciler-"), **(extra_env or {})})
         self.log = tempfile.NamedTemporaryFile(prefix="reconciler-", suffix=".log", delete=False)
         self.proc = None
 
@@ -85,6 +88,9 @@ class DaphneServer:
             stderr=subprocess.STDOUT,
             preexec_fn=die_with_parent,
         )
+        return self._wait_healthy(timeout, healthy)
+
+    def _wait_healthy(self, timeout, healthy):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -98,6 +104,24 @@ class DaphneServer:
             time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"daphne did not answer /health within {timeout}s:\n{self.output()}")
+
+    def hop_lines(self, request_ids, timeout=10):
+        """The log lines of eventbooking/threadhops.py (on in tests/settings.py) for these
+        requests, in order: hops, threads, pid. Each is written once its request has finished."""
+        deadline = time.monotonic() + timeout
+        while True:
+            text = Path(self.log.name).read_text(errors="replace")
+            found = {}
+            for line in text.splitlines():
+                if '"thread_hops"' in line:
+                    record = json.loads(line[line.index("{") :])
+                    found[record["request_id"]] = record
+            missing = [rid for rid in request_ids if rid not in found]
+            if not missing:
+                return [found[rid] for rid in request_ids]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no hop line for {missing}:\n{self.output()}")
+            time.sleep(0.05)
 
     def kill(self):
         """SIGKILL: the process gets no chance to clean up, like a crash."""
@@ -115,6 +139,24 @@ class DaphneServer:
 
     def output(self):
         return Path(self.log.name).read_text(errors="replace")[-5000:]
+
+
+class WebProcesses(DaphneServer):
+    """`devtools/web.py`, what `make run` serves with: one or several daphne processes
+    behind one port. Their log lines are in one file (`output()`, `log_text()`)."""
+
+    def __init__(self, *, workers=None, redis=True, extra_env=None):
+        env = dict(extra_env or {})
+        if workers is not None:
+            env["WEB_CONCURRENCY"] = str(workers)
+        super().__init__(redis=redis, extra_env=env)
+
+    def start(self, timeout=60, healthy=True):
+        self.proc = subprocess.Popen(
+            [sys.executable, "devtools/web.py", "--host", "127.0.0.1", "--port", str(self.port)],
+            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent,
+        )
+        return self._wait_healthy(timeout, healthy)
 
 
 class RedisProcess:

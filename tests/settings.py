@@ -8,3 +8,7 @@ from eventbooking.settings import *  # noqa: F403
 # The project's own (Argon2 first), for the tests that check it (fixture project_hashers).
 PROJECT_PASSWORD_HASHERS = PASSWORD_HASHERS  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Server processes log each HTTP request's sync_to_async/async_to_sync crossings and
+# threads (eventbooking/threadhops.py), for tests/foundation/test_thread_hops.py.
+THREAD_HOPS_LOG = True

@@ -159,8 +159,9 @@ def test_the_readme_walkthrough_and_the_api_examples_run_as_written(make_run, tm
     (shim / "curl").write_text(CURL_SHIM)
     (shim / "curl").chmod(0o755)
     log = tmp_path / "curl.log"
+    # Unbuffered, the listener's print() is several writes, which curl's output can split.
     env = dict(
-        os.environ,
+        {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"},
         API=url,
         PATH=f"{shim}:{os.environ['PATH']}",
         REAL_CURL=shutil.which("curl"),

@@ -1,3 +1,7 @@
+import fcntl
+import os
+import time
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -37,12 +41,39 @@ class Command(BaseCommand):
             # RECONCILE_INTERVAL_SECONDS=0 turns the periodic reconciler off.
             self.stdout.write("reconcile_bookings: not repeating (--every 0)")
             return
-        self.stdout.write(f"reconcile_bookings: every {every}s, markers older than {older_than}s")
-        self.stdout.flush()
         try:
+            lock = self.host_turn(every)  # noqa: F841 - held until this process exits
+            self.stdout.write(f"reconcile_bookings: every {every}s, markers older than {older_than}s")
+            self.stdout.flush()
             bookings_reconcile_every(every, older_than_seconds=older_than, report=self.report)
         except KeyboardInterrupt:
             pass
+
+    def host_turn(self, every):
+        """One periodic reconciler per host (per DATA_DIR): hold DATA_DIR/reconciler.lock
+        for this process's life; while another process holds it, stand by and take
+        over when it goes (the kernel drops a lock with its holder, even a killed one)."""
+        settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+        lock = open(settings.DATA_DIR / "reconciler.lock", "a+")
+        announced = False
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not announced:
+                    lock.seek(0)
+                    holder = lock.read().strip() or "unknown"
+                    self.stdout.write(
+                        f"reconcile_bookings: another reconciler runs on this host (pid {holder}); standing by"
+                    )
+                    self.stdout.flush()
+                    announced = True
+                time.sleep(min(every, 1))
+        lock.truncate(0)
+        lock.write(f"{os.getpid()}\n")
+        lock.flush()
+        return lock
 
     def report(self, done):
         self.stdout.write(f"reconcile_bookings: {self.summary(done)}")
