@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "bookings",
     "notifications",
     "analytics",
+    "waitlist",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +190,8 @@ MAX_TICKETS_PER_BOOKING = env_int("MAX_TICKETS_PER_BOOKING", 10)
 RECONCILE_AFTER_SECONDS = env_int("RECONCILE_AFTER_SECONDS", 15)
 RECONCILE_INTERVAL_SECONDS = env_int("RECONCILE_INTERVAL_SECONDS", 10)
 IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)
+# How long a waiting-list offer (a hold made for the next customer in line) lasts before it passes on.
+WAITLIST_OFFER_SECONDS = env_int("WAITLIST_OFFER_SECONDS", 600)
 # Test-only: make a booking step fail ("after_reserve") or kill the process
 # ("crash:after_reserve"); see bookings/faults.py. Honoured only with DEBUG or
 # TESTING on, and the service refuses to start with it set otherwise.

@@ -210,10 +210,11 @@ class TicketTypeOutput(serializers.Serializer):
 
 
 class OwnedTicketTypeOutput(TicketTypeOutput):
-    """The organizer's view of a type: its sales too."""
+    """The organizer's view of a type: its sales too, and its waiting list's length."""
 
     tickets_sold = serializers.IntegerField()
     revenue = MoneyField(source="revenue_cents")
+    waitlist_waiting = serializers.IntegerField(default=0, help_text="Customers waiting in line for this type (offered ones not counted).")
 
 
 def types_shown(event):
@@ -276,3 +277,8 @@ class OwnedEventOutput(EventOutput):
 
     tickets_sold = serializers.IntegerField()
     revenue = MoneyField(source="revenue_cents")
+    waitlist_waiting = serializers.SerializerMethodField(help_text="Customers waiting in line, all types together.")
+
+    @extend_schema_field(serializers.IntegerField())
+    def get_waitlist_waiting(self, event):
+        return sum(t.get("waitlist_waiting", 0) for t in event.get("types") or [])

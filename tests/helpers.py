@@ -164,3 +164,35 @@ def assert_invariant(event_id):
     for ticket_type in event["types"]:
         _assert_counts(ticket_type, [row for row in rows if row["ticket_type_id"] == ticket_type["id"]])
     return event, rows
+
+
+# Waiting list and holds ---------------------------------------------------------
+
+
+def assert_seats_add_up(event_id):
+    """Per event and per type: capacity == seats_available + seats_held + confirmed seats;
+    the held seats are the live holds'; each type's waitlist_waiting counts its WAITING
+    entries; every OFFERED entry has its hold. Returns the event document."""
+    event = event_doc(event_id)
+    rows = confirmed(event_id)
+    holds = event.get("holds") or []
+    line = event.get("waitlist") or []
+
+    def check(holder, type_id=None):
+        mine = lambda items: [i for i in items if type_id is None or i.get("type", i.get("ticket_type_id")) == type_id]  # noqa: E731
+        held = sum(hold["qty"] for hold in mine(holds))
+        sold = sum(row["qty"] for row in rows if type_id is None or row["ticket_type_id"] == type_id)
+        assert holder["capacity"] == holder["seats_available"] + holder.get("seats_held", 0) + sold, (holder, held, sold)
+        assert holder.get("seats_held", 0) == held, (holder, holds)
+        assert holder["seats_available"] >= 0, holder
+
+    assert event["pending"] == []
+    check(event)
+    for ticket_type in event["types"]:
+        check(ticket_type, ticket_type["id"])
+        waiting = [e for e in line if e["type"] == ticket_type["id"] and e["state"] == "WAITING"]
+        assert ticket_type.get("waitlist_waiting", 0) == len(waiting), (ticket_type, line)
+    hold_ids = {hold["id"] for hold in holds}
+    for entry in line:
+        assert (entry["state"] == "OFFERED") == (entry["hold"] in hold_ids), (entry, holds)
+    return event

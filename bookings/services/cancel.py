@@ -12,6 +12,7 @@ from eventbooking.timeutil import now
 from events.models import EventStatus
 from events.store import NO_MARKERS, event_update_one
 from notifications.services import BOOKING_CANCELLED, notify
+from waitlist.offers import seats_freed
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,9 @@ def booking_cancel(*, booking_id, actor, as_staff=False):
     except Exception:
         log.exception("cancellation of %s interrupted; finishing it now", booking_id)
     # Ours: return the seats. A racing request's: drop our marker. Failing here: the reconciler will.
-    settle_quietly(event_id, marker)
+    if settle_quietly(event_id, marker) == "released":
+        # The seats are back on sale: the waiting list has them first.
+        seats_freed(event_id=event_id, type_id=marker["type"])
     booking = bookings().find_one({"_id": booking_id})
     if booking["status"] != CANCELLED:
         raise RuntimeError(f"cancellation of {booking_id} could not be completed")

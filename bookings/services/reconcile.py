@@ -17,13 +17,15 @@ from eventbooking.timeutil import now
 from events.models import EventStatus
 from events.store import NO_MARKERS
 from notifications.services import BOOKING_CANCELLED, notify
+from waitlist.offers import waitlist_reconcile
 
 log = logging.getLogger(__name__)
 
 
 def bookings_reconcile(*, older_than_seconds=None):
     """Settle the markers of requests that died (older than the threshold), finish
-    the cascades of cancelled events, forget expired idempotency keys. Returns counts."""
+    the cascades of cancelled events, forget expired idempotency keys, offer seats on
+    sale to waiting lines (waitlist.offers.waitlist_reconcile). Returns counts."""
     seconds = settings.RECONCILE_AFTER_SECONDS if older_than_seconds is None else older_than_seconds
     cutoff = now() - timedelta(seconds=seconds)
     done = Counter()
@@ -46,6 +48,8 @@ def bookings_reconcile(*, older_than_seconds=None):
         done["cancelled_by_event"] += cascade(event=event, older_than_seconds=seconds)
         done["cascades"] += 1
     done["keys_expired"] = keys_expire()
+    # Seats put back above (or by requests that died before offering them) go to the waiting lines.
+    done.update(waitlist_reconcile(older_than_seconds=seconds))
     return {name: count for name, count in done.items() if count}
 
 
