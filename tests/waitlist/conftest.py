@@ -1,6 +1,7 @@
 import pytest
 
 from tests.helpers import book
+from tests.realtime.conftest import listeners  # noqa: F401 - the real-time clients fixture
 
 
 def canceller(client, booking_id):
