@@ -32,7 +32,7 @@ from eventbooking.timeutil import now
 from events.models import EventStatus
 from events.store import event_find_one_and_update, event_update_one
 from notifications.services import WAITLIST_CHANGED, WAITLIST_OFFER, notify
-from waitlist.line import LINE_VIEW, OFFERED, WAITING, hold_of, hold_seats
+from waitlist.line import EXPIRED, LINE_VIEW, OFFERED, WAITING, hold_of, hold_seats
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,8 @@ def _offer(event, entry, ticket_type):
     hold = {
         "id": next_public_id(HOLD), "customer_id": entry["customer_id"], "type": entry["type"], "qty": qty,
         "unit_price_cents": ticket_type["price_cents"], "at": moment,
-        "expires_at": moment + timedelta(seconds=settings.WAITLIST_OFFER_SECONDS), "entry": entry["id"],
+        "expires_at": min(moment + timedelta(seconds=settings.WAITLIST_OFFER_SECONDS), event["starts_at"]),
+        "entry": entry["id"],
     }
     after = event_find_one_and_update(
         {
@@ -119,10 +120,44 @@ def seats_freed(*, event_id, type_id=None):
     return offered
 
 
+def offer_expire(*, event_id, hold, expired_by):
+    """An offer not claimed in time: its hold's seats back on sale and the entry EXPIRED, in
+    one update conditional on the hold still there and expired; then the seats go to the
+    next in line. True when this call expired it."""
+    done = event_update_one(
+        {
+            "_id": event_id,
+            "holds": {"$elemMatch": {"id": hold["id"], "entry": hold["entry"], "expires_at": {"$lte": expired_by}}},
+            "waitlist": {"$elemMatch": {"id": hold["entry"], "state": OFFERED, "hold": hold["id"]}},
+        },
+        {"$inc": hold_seats(hold["qty"], -1), "$pull": {"holds": {"id": hold["id"]}}, "$set": {"waitlist.$[w].state": EXPIRED}},
+        array_filters=[{"t.id": hold["type"]}, {"w.id": hold["entry"]}],
+    )
+    if done.modified_count:
+        seats_freed(event_id=event_id, type_id=hold["type"])
+    return done.modified_count == 1
+
+
+def offers_expire():
+    """Expire every offer whose hold has run out (the reconciler's pass); returns how many."""
+    moment = now()
+    expired = 0
+    late = {"$elemMatch": {"entry": {"$ne": None}, "expires_at": {"$lte": moment}}}
+    for event in events().find({"holds": late}, {"holds": 1}):
+        for hold in event["holds"]:
+            if hold.get("entry") is not None and hold["expires_at"] <= moment:
+                try:
+                    expired += offer_expire(event_id=event["_id"], hold=hold, expired_by=moment)
+                except Exception:  # noqa: BLE001 - one bad offer must not stop the pass
+                    log.exception("could not expire the offer %s of %s", hold["id"], event["_id"])
+    return expired
+
+
 def waitlist_reconcile(*, older_than_seconds):
-    """The crash backup, run by the reconciler: offer seats on sale that a line is owed,
-    and announce offers made by a process that died before telling anyone. Returns counts."""
-    done = {"offers": 0, "offers_announced": 0}
+    """Run by the reconciler: expire offers not claimed in time (their seats go to the next
+    in line); as the crash backup, offer seats on sale that a line is owed and announce
+    offers made by a process that died before telling anyone. Returns counts."""
+    done = {"offers_expired": offers_expire(), "offers": 0, "offers_announced": 0}
     owed = {"status": PUBLISHED, "types": {"$elemMatch": {"waitlist_waiting": {"$gt": 0}, "seats_available": {"$gt": 0}}}}
     for event in events().find(owed, {"_id": 1}):
         done["offers"] += seats_freed(event_id=event["_id"])

@@ -1,6 +1,9 @@
 """Joining, leaving and the order of the line, through the API: freed seats go to the first
 waiting entry whose qty fits, as a hold offered to that customer."""
 
+import time
+
+from bookings.services import bookings_reconcile
 from tests.helpers import assert_seats_add_up, event_doc
 
 
@@ -149,3 +152,23 @@ def test_capacity_raised_goes_to_the_line_first(sold_out, in_line, organizer_cli
     assert response.json()["seats_available"] == 0
     event = assert_seats_add_up(event_id)
     assert event_doc(event_id)["types"][0]["waitlist_waiting"] == 1 and event["seats_available"] == 0
+
+
+def test_an_offer_not_claimed_in_time_passes_to_the_next_in_line(settings, sold_out, in_line):
+    settings.WAITLIST_OFFER_SECONDS = 1
+    event_id, (cancel,) = sold_out(1)
+    first, second = in_line(event_id), in_line(event_id)
+    cancel()
+    assert entry_of(first)["state"] == "OFFERED"
+    time.sleep(1.2)
+
+    assert bookings_reconcile(older_than_seconds=60)["offers_expired"] == 1
+
+    assert entry_of(first)["state"] == "EXPIRED" and entry_of(first)["hold_id"] is None
+    assert entry_of(second)["state"] == "OFFERED"
+    event = assert_seats_add_up(event_id)
+    assert [hold["entry"] for hold in event["holds"]] == [second.entry["id"]]
+    # An expired entry is out of the line: its customer may join again, at the back.
+    again = join(first, event_id, 1)
+    assert again.status_code == 201 and again.json()["position"] == 1
+    assert_seats_add_up(event_id)
