@@ -2,7 +2,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from bookings.models import BookingStatus
-from eventbooking.ids import EVENT_ID, MAX_LENGTH, TICKET_TYPE_ID
+from eventbooking.ids import EVENT_ID, HOLD_ID, MAX_LENGTH, TICKET_TYPE_ID
 from eventbooking.money import MoneyField
 from eventbooking.pagination import PageInput
 from eventbooking.serializers import StrictSerializer, WholeNumberField
@@ -10,7 +10,7 @@ from eventbooking.serializers import StrictSerializer, WholeNumberField
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
-class BookingInput(StrictSerializer):
+class SeatsInput(StrictSerializer):
     """`eventId` is the one spelling the API documents; `event_id` is an unknown field (400)."""
 
     eventId = serializers.RegexField(
@@ -20,7 +20,7 @@ class BookingInput(StrictSerializer):
     ticketTypeId = serializers.RegexField(
         rf"^{TICKET_TYPE_ID.pattern}$", max_length=MAX_LENGTH, required=False,
         error_messages={"invalid": "A ticket type id looks like TT-0001."},
-        help_text="The ticket type to book; may be left out when the event sells one type.",
+        help_text="The ticket type; may be left out when the event sells one type.",
     )
 
     def validate_qty(self, qty):
@@ -28,6 +28,33 @@ class BookingInput(StrictSerializer):
         if qty > most:
             raise serializers.ValidationError(f"At most {most} tickets per booking.", code="max_value")
         return qty
+
+
+class HoldInput(SeatsInput):
+    """POST /holds: the seats to hold (a hold becomes one booking: the same limits)."""
+
+
+class BookingInput(SeatsInput):
+    """Either `eventId` and `qty` (and `ticketTypeId`), or `holdId`: the seats of a live
+    hold of the caller's (then the others may be left out, or must match the hold)."""
+
+    holdId = serializers.RegexField(
+        rf"^{HOLD_ID.pattern}$", max_length=MAX_LENGTH, required=False,
+        error_messages={"invalid": "A hold id looks like HLD-0001."},
+        help_text="Book the seats of this hold (POST /holds).",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["eventId"].required = False
+        self.fields["qty"].required = False
+
+    def validate(self, data):
+        if "holdId" not in data:
+            missing = {name: ["This field is required."] for name in ("eventId", "qty") if name not in data}
+            if missing:
+                raise serializers.ValidationError(missing, code="required")
+        return data
 
 
 def idempotency_key(request):
@@ -67,3 +94,27 @@ class BookingOutput(serializers.Serializer):
 
 def booking_output(booking, event):
     return BookingOutput({**booking, "event": event}).data
+
+
+class HoldOutput(serializers.Serializer):
+    """A seat hold: its seats are off sale until `expires_at`, for its customer to book."""
+
+    id = serializers.CharField()
+    event_id = serializers.CharField(source="event._id")
+    event_title = serializers.CharField(source="event.title")
+    event_starts_at = serializers.DateTimeField(source="event.starts_at")
+    ticket_type_id = serializers.CharField(source="type")
+    ticket_type_name = serializers.CharField()
+    qty = serializers.IntegerField()
+    unit_price = MoneyField(source="unit_price_cents", help_text="Frozen when held: the booking pays it.")
+    amount = MoneyField(source="amount_cents")
+    expires_at = serializers.DateTimeField()
+    created_at = serializers.DateTimeField(source="at")
+    waitlist_entry_id = serializers.CharField(source="entry", allow_null=True, help_text="Set when the waiting list offered it.")
+
+
+def hold_output(hold, event):
+    name = next((t["name"] for t in event.get("types") or [] if t["id"] == hold["type"]), "")
+    return HoldOutput(
+        {**hold, "event": event, "ticket_type_name": name, "amount_cents": hold["qty"] * hold["unit_price_cents"]}
+    ).data

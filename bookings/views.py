@@ -11,10 +11,14 @@ from bookings.serializers import (
     BookingInput,
     BookingListInput,
     BookingOutput,
+    HoldInput,
+    HoldOutput,
     booking_output,
+    hold_output,
     idempotency_key,
 )
 from bookings.services import booking_cancel, booking_create
+from bookings.services.holds import hold_create, hold_get, hold_list_mine, hold_release
 from eventbooking.schema import api_doc, page_of
 
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -40,7 +44,7 @@ class BookingCreateView(APIView):
     permission_classes = [RolePermission]
 
     @api_doc(
-        summary="Book seats of a published event (customers)",
+        summary="Book seats of a published event, or the seats of a hold (customers)",
         request=BookingInput,
         parameters=[IDEMPOTENCY_KEY_PARAM, REPLAYED_PARAM],
         responses={
@@ -49,15 +53,21 @@ class BookingCreateView(APIView):
         },
         errors={
             400: "`validation_error`: a malformed body (`eventId` like EVT-0001, `qty` a whole number from 1 to "
-            f"{settings.MAX_TICKETS_PER_BOOKING}, `ticketTypeId` like TT-0001) or Idempotency-Key header; "
-            "`ticket_type_required`: the event sells several ticket types and `ticketTypeId` is missing.",
+            f"{settings.MAX_TICKETS_PER_BOOKING}, `ticketTypeId` like TT-0001, `holdId` like HLD-0001; `eventId` and "
+            "`qty` unless `holdId`) or Idempotency-Key header; "
+            "`ticket_type_required`: the event sells several ticket types and `ticketTypeId` is missing; "
+            "`hold_mismatch`: `eventId`, `qty` or `ticketTypeId` given with `holdId` differ from the hold's.",
             403: "`permission_denied`: only customers book.",
-            404: "`event_not_found`, `ticket_type_not_found` (the event has no such ticket type).",
+            404: "`event_not_found`, `ticket_type_not_found` (the event has no such ticket type), "
+            "`hold_not_found` (no live hold of the caller's with this id: never made, someone else's, "
+            "already booked, released, or expired and collected).",
             409: "`event_not_bookable` (not published; `status` says what it is), `event_started`, "
             "`ticket_type_not_on_sale` (outside its `sales_start`/`sales_end`), `over_ticket_type_maximum` "
             "(`max_per_booking` says the type's limit), "
             "`not_enough_seats` (`seats_available` says how many are left, of the type or of the event's "
-            "overall quota, whichever is fewer; `ticket_type_id` names the type), `idempotency_key_in_use` "
+            "overall quota, whichever is fewer; `ticket_type_id` names the type), `seats_owed_to_waitlist` "
+            "(customers wait for this type: its free seats are offered to them first), `hold_expired` (the hold "
+            "expired; its seats went back on sale), `idempotency_key_in_use` "
             "(a request with this key is still running: retry shortly), `event_busy`.",
             422: "`idempotency_key_reused`: this Idempotency-Key came with a different body.",
         },
@@ -67,9 +77,10 @@ class BookingCreateView(APIView):
         data.is_valid(raise_exception=True)
         booking, event, created = booking_create(
             customer=request.user,
-            event_id=data.validated_data["eventId"],
-            qty=data.validated_data["qty"],
+            event_id=data.validated_data.get("eventId"),
+            qty=data.validated_data.get("qty"),
             ticket_type_id=data.validated_data.get("ticketTypeId"),
+            hold_id=data.validated_data.get("holdId"),
             idempotency_key=idempotency_key(request),
         )
         if created:
@@ -115,3 +126,76 @@ class BookingCancelView(APIView):
     def post(self, request, booking_id):
         booking, event = booking_cancel(booking_id=booking_id, actor=request.user)
         return Response(booking_output(booking, event))
+
+
+class HoldCreateView(APIView):
+    roles = {"POST": CUSTOMERS}
+    permission_classes = [RolePermission]
+
+    @api_doc(
+        summary="Hold seats for a while before booking them (customers)",
+        operation_id="holds_create",
+        request=HoldInput,
+        responses={201: OpenApiResponse(HoldOutput, description="Held: the seats are off sale until `expires_at`.")},
+        errors={
+            400: "`validation_error` (as POST /bookings), `ticket_type_required`.",
+            403: "`permission_denied`: only customers hold seats.",
+            404: "`event_not_found`, `ticket_type_not_found`.",
+            409: "As POST /bookings: `event_not_bookable`, `event_started`, `ticket_type_not_on_sale`, "
+            "`over_ticket_type_maximum`, `not_enough_seats`, `seats_owed_to_waitlist`, `event_busy`; and "
+            "`hold_limit_reached` (the caller would hold more than `max_held_seats` seats of this event at once; "
+            "`seats_held` says how many they hold).",
+        },
+    )
+    def post(self, request):
+        data = HoldInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        hold, event = hold_create(
+            customer=request.user,
+            event_id=data.validated_data["eventId"],
+            qty=data.validated_data["qty"],
+            ticket_type_id=data.validated_data.get("ticketTypeId"),
+        )
+        return Response(hold_output(hold, event), status=status.HTTP_201_CREATED)
+
+
+class HoldListMineView(APIView):
+    roles = {"GET": CUSTOMERS}
+    permission_classes = [RolePermission]
+
+    @api_doc(
+        summary="The caller's holds, oldest first (customers)",
+        operation_id="holds_mine",
+        responses={200: HoldOutput(many=True)},
+    )
+    def get(self, request):
+        return Response([hold_output(hold, event) for hold, event in hold_list_mine(customer=request.user)])
+
+
+class HoldDetailView(APIView):
+    roles = {"GET": CUSTOMERS, "DELETE": CUSTOMERS}
+    permission_classes = [RolePermission]
+
+    @api_doc(
+        summary="One of the caller's holds (customers)",
+        operation_id="holds_retrieve",
+        responses={200: HoldOutput},
+        errors={404: "`hold_not_found` (also for another customer's hold)."},
+    )
+    def get(self, request, hold_id):
+        hold, event = hold_get(hold_id=hold_id, customer=request.user)
+        return Response(hold_output(hold, event))
+
+    @api_doc(
+        summary="Give a hold's seats back (customers)",
+        operation_id="holds_release",
+        request=None,
+        responses={204: OpenApiResponse(description="Released: the seats are on sale again.")},
+        errors={
+            404: "`hold_not_found` (also for another customer's hold, and for one already booked or released).",
+            409: "`hold_is_waitlist_offer`: a waiting-list offer is declined by leaving the waiting list.",
+        },
+    )
+    def delete(self, request, hold_id):
+        hold_release(hold_id=hold_id, customer=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

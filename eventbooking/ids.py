@@ -21,6 +21,7 @@ EVENT_ID = re.compile(rf"{EVENT}-{DIGITS}")
 BOOKING_ID = re.compile(rf"{BOOKING}-{DIGITS}")
 TICKET_TYPE_ID = re.compile(rf"{TICKET_TYPE}-{DIGITS}")
 WAITLIST_ID = re.compile(rf"{WAITLIST}-{DIGITS}")
+HOLD_ID = re.compile(rf"{HOLD}-{DIGITS}")
 MAX_LENGTH = 20  # the models' primary key columns
 
 

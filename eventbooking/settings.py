@@ -190,6 +190,11 @@ MAX_TICKETS_PER_BOOKING = env_int("MAX_TICKETS_PER_BOOKING", 10)
 RECONCILE_AFTER_SECONDS = env_int("RECONCILE_AFTER_SECONDS", 15)
 RECONCILE_INTERVAL_SECONDS = env_int("RECONCILE_INTERVAL_SECONDS", 10)
 IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)
+# Seat holds (bookings/services/holds.py): how long a hold keeps its seats off sale
+# (minutes; a fraction is allowed, e.g. 0.05 = 3 s for tests), and how many seats of
+# one event a customer may hold at once (live holds together).
+HOLD_MINUTES = float(env_str("HOLD_MINUTES", "10"))
+HOLD_MAX_SEATS_PER_CUSTOMER = env_int("HOLD_MAX_SEATS_PER_CUSTOMER", 10)
 # How long a waiting-list offer (a hold made for the next customer in line) lasts before it passes on.
 WAITLIST_OFFER_SECONDS = env_int("WAITLIST_OFFER_SECONDS", 600)
 # Test-only: make a booking step fail ("after_reserve") or kill the process

@@ -3,7 +3,7 @@ this model is the one declaration of its fields and indexes (migrations, admin).
 
 from django.conf import settings
 from django.db import models
-from django_mongodb_backend.fields import ArrayField, EmbeddedModelArrayField
+from django_mongodb_backend.fields import ArrayField, EmbeddedModelArrayField, ObjectIdField
 from django_mongodb_backend.models import EmbeddedModel
 
 
@@ -24,10 +24,43 @@ class PendingSeats(EmbeddedModel):
     at = models.DateTimeField()
 
 
+class SeatHold(EmbeddedModel):
+    """Seats a customer holds for a while (bookings/services/holds.py): off sale, not sold."""
+
+    # HLD-0001 (eventbooking.ids), unique across events.
+    id = models.CharField(primary_key=True, max_length=20)
+    customer_id = ObjectIdField()
+    type = models.CharField(max_length=20)
+    qty = models.PositiveIntegerField()
+    # The type's price when held: the booking made from the hold pays it.
+    unit_price_cents = models.BigIntegerField()
+    expires_at = models.DateTimeField()
+    at = models.DateTimeField()
+    # The waiting-list entry this hold was offered to, or null for a hold the customer asked for.
+    entry = models.CharField(max_length=20, null=True, blank=True)
+
+
+class WaitlistEntry(EmbeddedModel):
+    """A customer's place in the event's waiting line (waitlist/line.py), in line order."""
+
+    # WL-0001 (eventbooking.ids), unique across events.
+    id = models.CharField(primary_key=True, max_length=20)
+    customer_id = ObjectIdField()
+    type = models.CharField(max_length=20)
+    qty = models.PositiveIntegerField()
+    at = models.DateTimeField()
+    state = models.CharField(max_length=10)
+    # The hold offered to it (SeatHold.id) once OFFERED.
+    hold = models.CharField(max_length=20, null=True, blank=True)
+    offered_at = models.DateTimeField(null=True, blank=True)
+    # The offer was sent to the customer (the reconciler sends those a crash left untold).
+    notified = models.BooleanField(default=False)
+
+
 class TicketType(EmbeddedModel):
     """One kind of ticket an event sells, embedded in the event document (`types`), so
     one conditional update takes the type's seats and the event's together.
-    Invariant per type: capacity == seats_available + confirmed qty of the type."""
+    Invariant per type: capacity == seats_available + seats_held + confirmed qty of the type."""
 
     # TT-0001: unique across events (eventbooking.ids), so a booking names its type alone.
     id = models.CharField(primary_key=True, max_length=20)
@@ -37,6 +70,10 @@ class TicketType(EmbeddedModel):
     seats_available = models.IntegerField()
     tickets_sold = models.IntegerField(default=0)
     revenue_cents = models.BigIntegerField(default=0)
+    # Seats under live holds: neither available nor sold.
+    seats_held = models.IntegerField(default=0)
+    # Waiting-list entries waiting for this type: while > 0 its free seats are owed to them.
+    waitlist_waiting = models.IntegerField(default=0)
     sales_start = models.DateTimeField(null=True, blank=True)
     sales_end = models.DateTimeField(null=True, blank=True)
     max_per_booking = models.PositiveIntegerField(null=True, blank=True)
@@ -70,8 +107,12 @@ class Event(models.Model):
     seats_available = models.IntegerField()
     tickets_sold = models.IntegerField(default=0)
     revenue_cents = models.BigIntegerField(default=0)
+    # Seats under live holds (`holds`): capacity == seats_available + seats_held + tickets_sold.
+    seats_held = models.IntegerField(default=0)
     status = models.CharField(max_length=16, choices=EventStatus.choices, default=EventStatus.DRAFT)
     pending = EmbeddedModelArrayField(PendingSeats, default=list, blank=True)
+    holds = EmbeddedModelArrayField(SeatHold, default=list, blank=True)
+    waitlist = EmbeddedModelArrayField(WaitlistEntry, default=list, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=500, blank=True, default="")

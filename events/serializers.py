@@ -214,6 +214,7 @@ class OwnedTicketTypeOutput(TicketTypeOutput):
 
     tickets_sold = serializers.IntegerField()
     revenue = MoneyField(source="revenue_cents")
+    seats_held = serializers.IntegerField(default=0, help_text="Seats under customers' live holds: neither available nor sold.")
     waitlist_waiting = serializers.IntegerField(default=0, help_text="Customers waiting in line for this type (offered ones not counted).")
 
 
@@ -277,6 +278,9 @@ class OwnedEventOutput(EventOutput):
 
     tickets_sold = serializers.IntegerField()
     revenue = MoneyField(source="revenue_cents")
+    seats_held = serializers.IntegerField(
+        default=0, help_text="Seats under customers' live holds: capacity == seats_available + seats_held + tickets_sold."
+    )
     waitlist_waiting = serializers.SerializerMethodField(help_text="Customers waiting in line, all types together.")
 
     @extend_schema_field(serializers.IntegerField())

@@ -10,7 +10,6 @@ from eventbooking.timeutil import now
 from events.models import EventStatus
 from events.store import event_find_one_and_update, event_insert
 from events.ticket_types import types_create, types_edit
-from waitlist.offers import seats_freed
 
 EDITABLE_STATUSES = [EventStatus.DRAFT, EventStatus.PUBLISHED]
 REQUIRED_TO_PUBLISH = ["title", "city", "venue", "starts_at"]
@@ -111,9 +110,6 @@ def event_update(*, event_id, actor, data):
             query["status"] = doc["status"]
         update = {"$set": {**changes, **seats, "updated_at": now()}}
         updated = event_find_one_and_update(query, update)
-        if updated is not None and seats and seats_freed(event_id=event_id):
-            # Seats added (a capacity raised) went to the waiting list first.
-            return events().find_one({"_id": event_id})
         if updated is not None:
             return updated
         current = events().find_one({"_id": event_id})

@@ -4,13 +4,14 @@ An event sells one or more types, each with its own price and seats. The event's
 capacity is the sum of its types' capacities, or the organizer's lower overall
 quota (`quota`; null when none); a booking takes seats of its type and of the
 event in one update (bookings/services/reserve.py), so both limits hold at once.
-Invariants, per type and per event: capacity == seats_available + tickets_sold
-(tickets_sold counts confirmed bookings and those in flight under a marker).
+Invariants, per type and per event: capacity == seats_available + seats_held +
+tickets_sold (tickets_sold counts confirmed bookings and those in flight under a
+marker; seats_held the seats of live holds, bookings/services/holds.py).
 
 Edits (events.services.event_update) give the whole list: an item with an `id`
 changes that type, one without adds a type, a type left out is deleted. While the
-event is a DRAFT anything may change; once PUBLISHED, a type with sales cannot be
-deleted or shrunk below what it sold, and a new price applies to later bookings
+event is a DRAFT anything may change; once PUBLISHED, a type with sales or holds
+cannot be deleted or shrunk below what it sold and holds, and a new price applies to later bookings
 only (a booking keeps its unit price).
 """
 
@@ -61,11 +62,17 @@ def type_new(*, data, type_id=None):
         "seats_available": data["capacity"],
         "tickets_sold": 0,
         "revenue_cents": 0,
+        "seats_held": 0,
+        "waitlist_waiting": 0,
         "sales_start": data.get("sales_start"),
         "sales_end": data.get("sales_end"),
         "max_per_booking": data.get("max_per_booking"),
         "sort_order": data.get("sort_order", 0),
     }
+
+
+def _and_held(held):
+    return f" and {held} are held" if held else ""
 
 
 def types_sorted(types):
@@ -77,15 +84,17 @@ def event_totals(*, types, quota):
     total = sum(t["capacity"] for t in types)
     capacity = total if quota is None else min(quota, total)
     sold = sum(t["tickets_sold"] for t in types)
-    if sold > capacity:
+    held = sum(t.get("seats_held", 0) for t in types)
+    if sold + held > capacity:
         raise CapacityBelowSold(
-            f"{sold} tickets are already sold; capacity cannot be lower.", tickets_sold=sold
+            f"{sold} tickets are already sold{_and_held(held)}; capacity cannot be lower.", tickets_sold=sold, seats_held=held
         )
     return {
         "types": types_sorted(types),
         "quota": quota,
         "capacity": capacity,
-        "seats_available": capacity - sold,
+        "seats_available": capacity - sold - held,
+        "seats_held": held,
         "tickets_sold": sold,
         "revenue_cents": sum(t["revenue_cents"] for t in types),
         "price_cents": min(t["price_cents"] for t in types),
@@ -116,13 +125,15 @@ def types_merge(*, current, given, published):
                 raise InvalidTypes(f"{field}.id", f"This event has no ticket type {item['id']}.")
             old = by_id[item["id"]]
             new = {**old, **{key: item[key] for key in EDITABLE if key in item}}
-            if published and new["capacity"] < old["tickets_sold"]:
+            held = old.get("seats_held", 0)
+            if published and new["capacity"] < old["tickets_sold"] + held:
                 raise CapacityBelowSold(
-                    f"{old['tickets_sold']} tickets of {old['name']} are sold; its capacity cannot be lower.",
+                    f"{old['tickets_sold']} tickets of {old['name']} are sold{_and_held(held)}; its capacity cannot be lower.",
                     tickets_sold=old["tickets_sold"],
+                    seats_held=held,
                     ticket_type_id=old["id"],
                 )
-            new["seats_available"] = new["capacity"] - new["tickets_sold"]
+            new["seats_available"] = new["capacity"] - new["tickets_sold"] - held
         else:
             if "capacity" not in item:
                 raise InvalidTypes(f"{field}.capacity", "A new ticket type needs a capacity.")
@@ -133,9 +144,9 @@ def types_merge(*, current, given, published):
         merged.append(new)
     kept = {t["id"] for t in merged}
     for old in current:
-        if old["id"] not in kept and old["tickets_sold"] > 0:
+        if old["id"] not in kept and old["tickets_sold"] + old.get("seats_held", 0) > 0:
             raise TypeHasSales(
-                f"{old['name']} has sold {old['tickets_sold']} tickets; it cannot be deleted.",
+                f"{old['name']} has sold {old['tickets_sold']} tickets{_and_held(old.get('seats_held', 0))}; it cannot be deleted.",
                 ticket_type_id=old["id"],
             )
     return merged

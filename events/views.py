@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 from accounts.permissions import ANYONE, ORGANIZERS, RolePermission
 from eventbooking.schema import api_doc, page_of
 from eventbooking.cancel_event import event_cancel_with_bookings
+from eventbooking.edit_event import event_update_with_offers
 from events.selectors import event_get_visible, event_list_mine, event_list_public
 from events.serializers import (
     EventCancelInput,
@@ -15,7 +16,7 @@ from events.serializers import (
     EventOutput,
     OwnedEventOutput,
 )
-from events.services import event_create, event_publish, event_update
+from events.services import event_create, event_publish
 
 
 TYPES_DOC = (
@@ -111,7 +112,7 @@ class EventDetailView(APIView):
     )
     def patch(self, request, event_id):
         data = valid(EventInput(data=request.data, partial=True))
-        return Response(owned(event_update(event_id=event_id, actor=request.user, data=data)))
+        return Response(owned(event_update_with_offers(event_id=event_id, actor=request.user, data=data)))
 
 
 class EventPublishView(APIView):

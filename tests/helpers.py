@@ -144,25 +144,31 @@ def confirmed(event_id):
     return list(collection("bookings").find({"event_id": event_id, "status": "CONFIRMED"}))
 
 
-def _assert_counts(holder, rows):
+def _assert_counts(holder, rows, holds):
     seats = sum(row["qty"] for row in rows)
-    assert holder["capacity"] == holder["seats_available"] + seats, (holder, seats)
+    # A document from before holds has no seats_held: none held.
+    held = holder.get("seats_held", 0)
+    assert held == sum(hold["qty"] for hold in holds), (holder, holds)
+    assert holder["capacity"] == holder["seats_available"] + held + seats, (holder, held, seats)
     assert holder["tickets_sold"] == seats, (holder, seats)
     assert holder["revenue_cents"] == sum(row["amount_cents"] for row in rows), holder
 
 
 def assert_invariant(event_id):
-    """Per event and per ticket type: capacity == seats_available + confirmed seats; sold
-    and revenue equal the bookings'; every booking names one of its types; no marker left."""
+    """Per event and per ticket type: capacity == seats_available + seats_held + confirmed
+    seats; seats_held the qty of its holds; sold and revenue equal the bookings'; every
+    booking and hold names one of its types; no marker left."""
     event = event_doc(event_id)
     rows = confirmed(event_id)
+    holds = event.get("holds") or []
     assert event["pending"] == []
-    _assert_counts(event, rows)
+    _assert_counts(event, rows, holds)
     assert event["capacity"] <= sum(t["capacity"] for t in event["types"])
     type_ids = [t["id"] for t in event["types"]]
-    assert {row["ticket_type_id"] for row in rows} <= set(type_ids), (rows, type_ids)
+    assert {row["ticket_type_id"] for row in rows} | {hold["type"] for hold in holds} <= set(type_ids), (rows, holds, type_ids)
     for ticket_type in event["types"]:
-        _assert_counts(ticket_type, [row for row in rows if row["ticket_type_id"] == ticket_type["id"]])
+        of_type = [hold for hold in holds if hold["type"] == ticket_type["id"]]
+        _assert_counts(ticket_type, [row for row in rows if row["ticket_type_id"] == ticket_type["id"]], of_type)
     return event, rows
 
 
@@ -170,29 +176,17 @@ def assert_invariant(event_id):
 
 
 def assert_seats_add_up(event_id):
-    """Per event and per type: capacity == seats_available + seats_held + confirmed seats;
-    the held seats are the live holds'; each type's waitlist_waiting counts its WAITING
-    entries; every OFFERED entry has its hold. Returns the event document."""
-    event = event_doc(event_id)
-    rows = confirmed(event_id)
-    holds = event.get("holds") or []
+    """assert_invariant (capacity == seats_available + seats_held + confirmed seats, per
+    event and type), and the waiting line's: each type's waitlist_waiting counts its
+    WAITING entries; an entry is OFFERED exactly when its hold is there. Returns the event."""
+    event, _ = assert_invariant(event_id)
     line = event.get("waitlist") or []
-
-    def check(holder, type_id=None):
-        mine = lambda items: [i for i in items if type_id is None or i.get("type", i.get("ticket_type_id")) == type_id]  # noqa: E731
-        held = sum(hold["qty"] for hold in mine(holds))
-        sold = sum(row["qty"] for row in rows if type_id is None or row["ticket_type_id"] == type_id)
-        assert holder["capacity"] == holder["seats_available"] + holder.get("seats_held", 0) + sold, (holder, held, sold)
-        assert holder.get("seats_held", 0) == held, (holder, holds)
-        assert holder["seats_available"] >= 0, holder
-
-    assert event["pending"] == []
-    check(event)
     for ticket_type in event["types"]:
-        check(ticket_type, ticket_type["id"])
         waiting = [e for e in line if e["type"] == ticket_type["id"] and e["state"] == "WAITING"]
         assert ticket_type.get("waitlist_waiting", 0) == len(waiting), (ticket_type, line)
-    hold_ids = {hold["id"] for hold in holds}
+    holds = {hold["id"]: hold for hold in event.get("holds") or []}
     for entry in line:
-        assert (entry["state"] == "OFFERED") == (entry["hold"] in hold_ids), (entry, holds)
+        assert (entry["state"] == "OFFERED") == (entry["hold"] in holds), (entry, holds)
+        if entry["state"] == "OFFERED":
+            assert holds[entry["hold"]]["entry"] == entry["id"], (entry, holds)
     return event

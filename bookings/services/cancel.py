@@ -4,6 +4,7 @@ import logging
 import time
 
 from bookings.faults import fault
+from bookings.services.holds import seats_freed_quietly
 from bookings.services.markers import CANCELLED, CONFIRMED, VOID, settle_quietly, settle_stale
 from eventbooking.errors import Conflict, Forbidden, NotFound
 from eventbooking.ids import BOOKING_ID
@@ -12,7 +13,6 @@ from eventbooking.timeutil import now
 from events.models import EventStatus
 from events.store import NO_MARKERS, event_update_one
 from notifications.services import BOOKING_CANCELLED, notify
-from waitlist.offers import seats_freed
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +79,13 @@ def booking_cancel(*, booking_id, actor, as_staff=False):
     except Exception:
         log.exception("cancellation of %s interrupted; finishing it now", booking_id)
     # Ours: return the seats. A racing request's: drop our marker. Failing here: the reconciler will.
-    if settle_quietly(event_id, marker) == "released":
-        # The seats are back on sale: the waiting list has them first.
-        seats_freed(event_id=event_id, type_id=marker["type"])
+    settle_quietly(event_id, marker)
     booking = bookings().find_one({"_id": booking_id})
     if booking["status"] != CANCELLED:
         raise RuntimeError(f"cancellation of {booking_id} could not be completed")
     if booking["cancelled_at"] != moment:
         raise BookingNotCancellable("This booking is already cancelled.", code="booking_already_cancelled")
+    seats_freed_quietly(event_id=event_id, type_id=booking["ticket_type_id"])
     event = events().find_one({"_id": event_id}, NO_MARKERS)
     notify(BOOKING_CANCELLED, booking=booking, event=event)
     return booking, event

@@ -50,7 +50,8 @@ def cascade(*, event, older_than_seconds=None):
         if not current["pending"]:
             zeroed = event_update_one(
                 {"_id": event_id, "status": CANCELLED_EVENT, "pending": []},
-                {"$set": {"seats_available": current["capacity"], "tickets_sold": 0, "revenue_cents": 0, "types": _unsold(current["types"])}},
+                {"$set": {"seats_available": current["capacity"], "tickets_sold": 0, "revenue_cents": 0, "seats_held": 0,
+                          "holds": [], "types": _unsold(current["types"])}},
             )
             if zeroed.matched_count:
                 break
@@ -72,8 +73,8 @@ def cascade(*, event, older_than_seconds=None):
 
 
 def _unsold(types):
-    # A cancelled event's types never change again (no edit, no booking), so they are set whole.
-    return [{**t, "seats_available": t["capacity"], "tickets_sold": 0, "revenue_cents": 0} for t in types]
+    # A cancelled event's types never change again (no edit, no booking, no hold), so they are set whole.
+    return [{**t, "seats_available": t["capacity"], "tickets_sold": 0, "revenue_cents": 0, "seats_held": 0} for t in types]
 
 
 def _cancel_by_event(booking_id, moment):

@@ -30,13 +30,18 @@ class IdempotencyKeyInUse(Conflict):
     message = "A request with this Idempotency-Key is still being processed; retry shortly."
 
 
-def key_claim(*, customer, key, event_id, qty, ticket_type_id=None):
+def key_claim(*, customer, key, event_id=None, qty=None, ticket_type_id=None, hold_id=None):
     """(booking_id, None) when this request now holds the key and books under that id;
-    (None, (booking, event)) when the key already answered: the replay."""
+    (None, (booking, event)) when the key already answered: the replay. A booking
+    made from a hold is the request {hold_id}."""
     request = {"event_id": event_id, "qty": qty}
     if ticket_type_id is not None:
         # Only when given: a key sent without a type keeps the digest it had before types.
         request["ticket_type_id"] = ticket_type_id
+    if hold_id is not None:
+        request = {"hold_id": hold_id}
+        # The event whose seats a dead holder of the key may have taken (for its fence).
+        event_id = (events().find_one({"holds.id": hold_id}, {"_id": 1}) or {}).get("_id")
     digest = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
     booking_id = next_public_id(BOOKING)
     deadline = time.monotonic() + WAIT_SECONDS

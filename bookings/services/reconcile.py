@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.conf import settings
 
 from bookings.services.cascade import cascade
+from bookings.services.holds import holds_expire, seats_freed_quietly
 from bookings.services.idempotency import keys_expire
 from bookings.services.markers import settle_marker
 from eventbooking.mongo import bookings, events
@@ -21,11 +22,15 @@ from waitlist.offers import waitlist_reconcile
 
 log = logging.getLogger(__name__)
 
+# Outcomes of settle_marker that put seats back on sale.
+SEATS_BACK = {"restored", "finished", "released"}
+
 
 def bookings_reconcile(*, older_than_seconds=None):
-    """Settle the markers of requests that died (older than the threshold), finish
-    the cascades of cancelled events, forget expired idempotency keys, offer seats on
-    sale to waiting lines (waitlist.offers.waitlist_reconcile). Returns counts."""
+    """Settle the markers of requests that died (older than the threshold), release
+    expired holds, finish the cascades of cancelled events, forget expired idempotency
+    keys, expire waiting-list offers and offer seats on sale to waiting lines
+    (waitlist.offers.waitlist_reconcile). Returns counts."""
     seconds = settings.RECONCILE_AFTER_SECONDS if older_than_seconds is None else older_than_seconds
     cutoff = now() - timedelta(seconds=seconds)
     done = Counter()
@@ -40,11 +45,15 @@ def bookings_reconcile(*, older_than_seconds=None):
                 done["failed"] += 1
                 continue
             done[outcome] += 1
+            if outcome in SEATS_BACK:
+                seats_freed_quietly(event_id=event["_id"], type_id=marker.get("type"))
             if outcome == "finished":
                 booking = bookings().find_one({"_id": marker["booking"]})
                 notify(BOOKING_CANCELLED, booking=booking, event=events().find_one({"_id": event["_id"]}, NO_MARKERS))
-    # A cancelled event still counting tickets has bookings or markers left to settle.
-    for event in events().find({"status": EventStatus.CANCELLED.value, "tickets_sold": {"$gt": 0}}, NO_MARKERS):
+    done["holds_expired"] = holds_expire()
+    # A cancelled event still counting tickets or holds has bookings, markers or holds left to settle.
+    unsettled = {"status": EventStatus.CANCELLED.value, "$or": [{"tickets_sold": {"$gt": 0}}, {"seats_held": {"$gt": 0}}]}
+    for event in events().find(unsettled, NO_MARKERS):
         done["cancelled_by_event"] += cascade(event=event, older_than_seconds=seconds)
         done["cascades"] += 1
     done["keys_expired"] = keys_expire()

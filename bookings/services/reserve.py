@@ -38,15 +38,20 @@ class OverTypeMaximum(Conflict):
     code = "over_ticket_type_maximum"
 
 
+class SeatsOwedToWaitlist(Conflict):
+    code = "seats_owed_to_waitlist"
+
+
 def _not_open(status):
     return EventNotBookable(f"This event is {status.lower()}, not open for booking.", status=status)
 
 
-def booking_create(*, customer, event_id, qty, ticket_type_id=None, idempotency_key=None):
+def booking_create(*, customer, event_id=None, qty=None, ticket_type_id=None, hold_id=None, idempotency_key=None):
     """Book `qty` seats of a ticket type of an event (`ticket_type_id` None: the event's
-    only type). Returns (booking, event, created); `created` is False when an
-    Idempotency-Key replay returns the original booking."""
-    order = {"event_id": event_id, "qty": qty, "ticket_type_id": ticket_type_id}
+    only type), or the seats of the customer's hold `hold_id` (holds.py). Returns
+    (booking, event, created); `created` is False when an Idempotency-Key replay
+    returns the original booking."""
+    order = {"event_id": event_id, "qty": qty, "ticket_type_id": ticket_type_id, "hold_id": hold_id}
     if idempotency_key is None:
         booking, event = _book(customer=customer, **order)
         return booking, event, True
@@ -84,17 +89,31 @@ def _check_bookable(event, qty, ticket_type_id):
         raise NotEnoughSeats(
             f"Only {left} seat{'s' if left != 1 else ''} left.", seats_available=left, ticket_type_id=ticket_type["id"]
         )
+    if ticket_type.get("waitlist_waiting", 0) > 0:
+        raise SeatsOwedToWaitlist(
+            "Customers are waiting for these seats: join the waiting list.", ticket_type_id=ticket_type["id"]
+        )
     return ticket_type
 
 
 def _type_as_read(ticket_type, qty):
     """The type's conditions in the reservation's filter: seats enough, and the price,
-    sale window and maximum the request was checked against, unchanged since."""
+    sale window and maximum the request was checked against, unchanged since, and nobody
+    on its waiting list (the seats are theirs then)."""
     same = ("id", "price_cents", "sales_start", "sales_end", "max_per_booking")
-    return {"$elemMatch": {**{name: ticket_type[name] for name in same}, "seats_available": {"$gte": qty}}}
+    seats = {"seats_available": {"$gte": qty}, "waitlist_waiting": {"$not": {"$gt": 0}}}
+    return {"$elemMatch": {**{name: ticket_type[name] for name in same}, **seats}}
 
 
-def _book(*, customer, event_id, qty, ticket_type_id, booking_id=None):
+def _book(*, customer, event_id=None, qty=None, ticket_type_id=None, hold_id=None, booking_id=None):
+    if hold_id is not None:
+        from bookings.services.holds import hold_claim  # holds.py builds on this module
+
+        booking_id = booking_id or next_public_id(BOOKING)
+        expect = {"event_id": event_id, "qty": qty, "ticket_type_id": ticket_type_id}
+        reserved, ticket_type, marker = hold_claim(customer=customer, hold_id=hold_id, booking_id=booking_id, expect=expect)
+        price = marker["amount_cents"] // marker["qty"]
+        return _confirm(customer=customer, event_id=reserved["_id"], ticket_type=ticket_type, price=price, marker=marker, reserved=reserved)
     # The read only fetches the price and explains refusals; the update's filter decides.
     for _ in range(10):
         event = events().find_one({"_id": event_id}, NO_MARKERS)
@@ -121,16 +140,21 @@ def _book(*, customer, event_id, qty, ticket_type_id, booking_id=None):
         # Not matched: the next read says why, or the type changed under us and we go again.
     else:
         raise Conflict("The event kept changing while booking; try again.", code="event_busy")
+    return _confirm(customer=customer, event_id=event_id, ticket_type=ticket_type, price=price, marker=marker, reserved=reserved)
 
+
+def _confirm(*, customer, event_id, ticket_type, price, marker, reserved):
+    """Steps 2 and 3 of the protocol, after the seats are reserved under `marker`."""
+    booking_id = marker["booking"]
     booking = booking_document(
         booking_id=booking_id,
         event_id=event_id,
         customer_id=customer.pk,
-        qty=qty,
+        qty=marker["qty"],
         unit_price_cents=price,
         ticket_type=ticket_type,
         status=CONFIRMED,
-        created_at=moment,
+        created_at=marker["at"],
     )
     try:
         fault("after_reserve")
