@@ -1,6 +1,9 @@
 """Claiming an offer (POST /bookings {holdId}, the holds API) and the seats the line is
 owed: while anyone waits for a type, a plain booking or hold cannot take its seats."""
 
+from bookings.services import bookings_reconcile
+from eventbooking.mongo import collection
+from eventbooking.timeutil import now
 from tests.helpers import assert_seats_add_up, book
 from tests.waitlist.test_line import entry_of
 
@@ -55,3 +58,21 @@ def test_seats_owed_to_the_line_cannot_be_booked_or_held_by_anyone_else(sold_out
     assert pair.delete(f"/waitlist/{pair.entry['id']}").status_code == 204
     assert book(customer_client, event_id, 1).status_code == 201
     assert_seats_add_up(event_id)
+
+
+def test_a_hold_given_back_or_expired_goes_to_the_line(settings, create_event, client_for, make_user, in_line):
+    event_id = create_event(publish=True, capacity=2, price="10.00")["id"]
+    holders = [client_for(make_user()) for _ in range(2)]
+    holds = [c.post("/holds", {"eventId": event_id, "qty": 1}, format="json").json()["id"] for c in holders]
+    first, second = in_line(event_id), in_line(event_id)
+
+    assert holders[0].delete(f"/holds/{holds[0]}").status_code == 204
+    assert entry_of(first)["state"] == "OFFERED"
+
+    # The other hold runs out (its expiry moved to now): the reconciler's expiry gives the seat to the next in line.
+    collection("events").update_one({"_id": event_id, "holds.id": holds[1]}, {"$set": {"holds.$.expires_at": now()}})
+    done = bookings_reconcile(older_than_seconds=60)
+    assert done["holds_expired"] == 1
+    assert entry_of(second)["state"] == "OFFERED"
+    event = assert_seats_add_up(event_id)
+    assert (event["seats_available"], event["seats_held"]) == (0, 2)
