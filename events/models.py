@@ -40,6 +40,15 @@ class SeatHold(EmbeddedModel):
     entry = models.CharField(max_length=20, null=True, blank=True)
 
 
+class WaitlistState(models.TextChoices):
+    """WAITING -> OFFERED (a hold kept for it) -> BOOKED (claimed) or EXPIRED (not claimed in time)."""
+
+    WAITING = "WAITING", "Waiting"
+    OFFERED = "OFFERED", "Offered"
+    BOOKED = "BOOKED", "Booked"
+    EXPIRED = "EXPIRED", "Expired"
+
+
 class WaitlistEntry(EmbeddedModel):
     """A customer's place in the event's waiting line (waitlist/line.py), in line order."""
 
@@ -49,7 +58,7 @@ class WaitlistEntry(EmbeddedModel):
     type = models.CharField(max_length=20)
     qty = models.PositiveIntegerField()
     at = models.DateTimeField()
-    state = models.CharField(max_length=10)
+    state = models.CharField(max_length=10, choices=WaitlistState.choices)
     # The hold offered to it (SeatHold.id) once OFFERED.
     hold = models.CharField(max_length=20, null=True, blank=True)
     offered_at = models.DateTimeField(null=True, blank=True)

@@ -11,7 +11,9 @@ counts its WAITING ones, so a filter can say "nobody waits for this type".
 """
 
 
-WAITING, OFFERED, BOOKED, EXPIRED = "WAITING", "OFFERED", "BOOKED", "EXPIRED"
+from events.models import WaitlistState
+
+WAITING, OFFERED, BOOKED, EXPIRED = (state.value for state in WaitlistState)
 IN_LINE = [WAITING, OFFERED]
 
 # What the line's logic reads of an event: never the seat markers.

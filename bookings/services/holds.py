@@ -33,10 +33,8 @@ from eventbooking.errors import Conflict, DomainError, NotFound
 from eventbooking.ids import HOLD, HOLD_ID, next_public_id
 from eventbooking.mongo import events
 from eventbooking.timeutil import now
-from events.models import EventStatus
+from events.models import EventStatus, WaitlistState
 from events.store import NO_MARKERS, event_find_one_and_update, event_update_one
-from waitlist.line import BOOKED
-from waitlist.offers import seats_freed
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +67,17 @@ class HoldIsOffer(Conflict):
     message = "This hold is a waiting-list offer: book it, or leave the waiting list to decline it."
 
 
+# Called with (event_id=, type_id=) whenever seats come back on sale, returning how many
+# offers were made: the waiting list registers its seats_freed here at start-up
+# (waitlist/apps.py), so bookings needs nothing of the waitlist app.
+seat_listeners = []
+
+
 def on_seats_freed(*, event_id, type_id):
     """The hook called after seats of `type_id` come back on sale (a hold released or
     expired, a booking cancelled or rolled back, a capacity raised): the waiting list
-    has them first (waitlist/offers.py). Returns how many offers were made."""
-    return seats_freed(event_id=event_id, type_id=type_id)
+    has them first. Returns how many offers were made."""
+    return sum(listener(event_id=event_id, type_id=type_id) for listener in seat_listeners)
 
 
 def seats_freed_quietly(*, event_id, type_id):
@@ -261,7 +265,7 @@ def hold_claim(*, customer, hold_id, booking_id, expect=None):
         filters = _of_type(hold)
         if hold.get("entry") is not None:
             # A waiting-list offer claimed: its entry leaves the line as BOOKED, in this same update.
-            update["$set"] = {"waitlist.$[w].state": BOOKED}
+            update["$set"] = {"waitlist.$[w].state": WaitlistState.BOOKED.value}
             filters = [*filters, {"w.id": hold["entry"]}]
         reserved = event_find_one_and_update(
             {"_id": event["_id"], "status": PUBLISHED, "starts_at": {"$gt": moment}, "holds": {"$elemMatch": mine}},

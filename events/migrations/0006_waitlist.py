@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
                 ('type', models.CharField(max_length=20)),
                 ('qty', models.PositiveIntegerField()),
                 ('at', models.DateTimeField()),
-                ('state', models.CharField(max_length=10)),
+                ('state', models.CharField(choices=[('WAITING', 'Waiting'), ('OFFERED', 'Offered'), ('BOOKED', 'Booked'), ('EXPIRED', 'Expired')], max_length=10)),
                 ('hold', models.CharField(blank=True, max_length=20, null=True)),
                 ('offered_at', models.DateTimeField(blank=True, null=True)),
                 ('notified', models.BooleanField(default=False)),
