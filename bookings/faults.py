@@ -4,8 +4,9 @@
 `after_reserve` raises there, `crash:after_reserve` ends the process on the spot
 (os._exit, no cleanup, like a power cut); a suffix `@N` fires on the Nth pass
 only (`crash:after_insert@5`), so requests before it complete. Points: after_reserve, after_insert,
-after_unmark, cancel_after_mark, cancel_after_flip, cascade_after_flip;
-of the waiting list (waitlist/services.py): waitlist_before_offer, waitlist_after_offer.
+after_unmark, cancel_after_mark, cancel_after_flip, cascade_after_flip, after_hold (a hold taken,
+not yet answered). A booking made from a hold passes the booking's points after its claim.
+Of the waiting list (waitlist/offers.py): waitlist_before_offer, waitlist_after_offer.
 
 Honoured only when DEBUG or TESTING is on; settings refuse to start a
 production process (both off) with the variable set.
@@ -17,8 +18,10 @@ from collections import Counter
 
 from django.conf import settings
 
-POINTS = {"after_reserve", "after_insert", "after_unmark", "cancel_after_mark", "cancel_after_flip", "cascade_after_flip",
-          "waitlist_before_offer", "waitlist_after_offer"}
+POINTS = {
+    "after_reserve", "after_insert", "after_unmark", "cancel_after_mark", "cancel_after_flip", "cascade_after_flip", "after_hold",
+    "waitlist_before_offer", "waitlist_after_offer",
+}
 
 
 _passes = Counter()

@@ -15,7 +15,8 @@ from eventbooking.money import from_cents
 from events.models import Event
 
 STAFF_CANCEL_REASON = "Cancelled by staff."
-TYPE_COLUMNS = ["id", "name", "price", "capacity", "seats left", "sold", "revenue", "sales start", "sales end", "max per booking"]
+TYPE_COLUMNS = ["id", "name", "price", "capacity", "seats left", "held", "sold", "revenue", "sales start", "sales end", "max per booking"]
+HOLD_COLUMNS = ["id", "customer", "ticket type", "qty", "unit price", "held at", "expires at", "waiting-list offer"]
 REASON_MAX_LENGTH = Event._meta.get_field("cancel_reason").max_length
 
 
@@ -30,7 +31,8 @@ class EventAdmin(ReadOnlyAdmin):
     ordering = ["-created_at"]
     fields = [
         "id", "title", "status", "organizer", "description", "city", "venue", "tags", "starts_at", "price",
-        "capacity", "quota", "seats_available", "tickets_sold", "revenue", "ticket_types", "pending_bookings",
+        "capacity", "quota", "seats_available", "seats_held", "tickets_sold", "revenue", "ticket_types", "seat_holds",
+        "pending_bookings",
         "published_at", "cancelled_at", "cancel_reason", "created_at", "updated_at",
     ]
     readonly_fields = fields
@@ -50,12 +52,29 @@ class EventAdmin(ReadOnlyAdmin):
             "",
             '<tr class="ticket-type">' + "<td>{}</td>" * len(TYPE_COLUMNS) + "</tr>",
             (
-                (t.id, t.name, from_cents(t.price_cents), t.capacity, t.seats_available, t.tickets_sold,
+                (t.id, t.name, from_cents(t.price_cents), t.capacity, t.seats_available, t.seats_held, t.tickets_sold,
                  from_cents(t.revenue_cents), t.sales_start or "-", t.sales_end or "-", t.max_per_booking or "-")
                 for t in sorted(obj.types or [], key=lambda t: (t.sort_order, t.id))
             ),
         )
         return format_html("<table>{}<tbody>{}</tbody></table>", header, rows)
+
+    @admin.display(description="holds")
+    def seat_holds(self, obj):
+        """Live holds (seats off sale, not sold), read-only; expired ones are released by the reconciler."""
+        header = format_html(
+            "<thead><tr>{}</tr></thead>",
+            format_html_join("", "<th>{}</th>", ((name,) for name in HOLD_COLUMNS)),
+        )
+        rows = format_html_join(
+            "",
+            '<tr class="seat-hold">' + "<td>{}</td>" * len(HOLD_COLUMNS) + "</tr>",
+            (
+                (h.id, h.customer_id, h.type, h.qty, from_cents(h.unit_price_cents), h.at, h.expires_at, h.entry or "-")
+                for h in sorted(obj.holds or [], key=lambda h: (h.at, h.id))
+            ),
+        )
+        return format_html("<table>{}<tbody>{}</tbody></table>", header, rows) if obj.holds else "-"
 
     @admin.display(description="pending")
     def pending_bookings(self, obj):

@@ -25,6 +25,7 @@ from accounts.models import Role
 from accounts.permissions import ANYONE, RolePermission
 from accounts.services import user_issue_tokens, user_register
 from bookings.services import booking_create
+from bookings.services.holds import hold_create
 from eventbooking.errors import unknown_route
 from eventbooking.timeutil import now
 from events.services import event_create, event_publish
@@ -35,7 +36,7 @@ ANON, CUSTOMER, OTHER_CUSTOMER, ORGANIZER, OTHER_ORGANIZER = ACTORS = (
     "anonymous", "customer", "other customer", "organizer", "other organizer",
 )
 
-# The resource a row acts on is owned by ORGANIZER (events) or CUSTOMER (bookings).
+# The resource a row acts on is owned by ORGANIZER (events) or CUSTOMER (bookings, holds).
 # method   route                                 resource          anonymous  customer  other cust.  organizer  other org.
 MATRIX = [
     ("GET",   "/health",                          None,               200,      200,      200,         200,       200),
@@ -62,6 +63,12 @@ MATRIX = [
     ("POST",  "/bookings/<str:booking_id>/cancel", "booking",         401,      200,      403,         403,       403),
     ("POST",  "/bookings/<str:booking_id>/cancel", "unknown booking", 401,      404,      404,         403,       403),
     ("GET",   "/analytics/me",                    None,               401,      403,      403,         200,       200),
+    ("POST",  "/holds",                           "published event",  401,      201,      201,         403,       403),
+    ("GET",   "/holds/me",                        None,               401,      200,      200,         403,       403),
+    ("GET",   "/holds/<str:hold_id>",             "hold",             401,      200,      404,         403,       403),
+    ("GET",   "/holds/<str:hold_id>",             "unknown hold",     401,      404,      404,         403,       403),
+    ("DELETE", "/holds/<str:hold_id>",            "hold",             401,      204,      404,         403,       403),
+    ("DELETE", "/holds/<str:hold_id>",            "unknown hold",     401,      404,      404,         403,       403),
 ]
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 # Swagger UI renders HTML only: its errors are plain text, not the JSON error shape.
@@ -133,6 +140,11 @@ def new_booking(world):
     return booking["_id"]
 
 
+def new_hold(world):
+    hold, _ = hold_create(customer=world[CUSTOMER], event_id=new_event(world, publish=True), qty=1)
+    return hold["id"]
+
+
 RESOURCES = {
     None: lambda world: {},
     "published event": lambda world: {"event_id": new_event(world, publish=True)},
@@ -140,6 +152,8 @@ RESOURCES = {
     "unknown event": lambda world: {"event_id": "EVT-9999"},
     "booking": lambda world: {"booking_id": new_booking(world)},
     "unknown booking": lambda world: {"booking_id": "BK-9999"},
+    "hold": lambda world: {"hold_id": new_hold(world)},
+    "unknown hold": lambda world: {"hold_id": "HLD-9999"},
 }
 
 
@@ -168,6 +182,7 @@ BODIES = {
     ("PATCH", "/events/<str:event_id>"): lambda world, actor, ids: {"title": "Renamed"},
     ("POST", "/events/<str:event_id>/cancel"): lambda world, actor, ids: {"reason": "Rain"},
     ("POST", "/bookings"): lambda world, actor, ids: {"eventId": ids["event_id"], "qty": 1},
+    ("POST", "/holds"): lambda world, actor, ids: {"eventId": ids["event_id"], "qty": 1},
 }
 
 
@@ -213,7 +228,7 @@ def test_who_may_call(world, method, route, resource, expected):
 
 
 def route_paths(world):
-    ids = {"event_id": new_event(world, publish=True), "booking_id": new_booking(world)}
+    ids = {"event_id": new_event(world, publish=True), "booking_id": new_booking(world), "hold_id": new_hold(world)}
     return {route: (view, fill(route, ids)) for route, view in discovered_routes().items()}
 
 

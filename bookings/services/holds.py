@@ -24,6 +24,7 @@ from datetime import timedelta
 
 from django.conf import settings
 
+from bookings.faults import fault
 # A hold is refused for the reasons a booking is, checked the same way (one package).
 from bookings.services.reserve import EventNotBookable
 from bookings.services.reserve import _check_bookable as check_bookable
@@ -147,6 +148,12 @@ def hold_create(*, customer, event_id, qty, ticket_type_id=None):
             array_filters=_of_type(hold),
         )
         if held is not None:
+            try:
+                fault("after_hold")
+            except Exception:
+                # Undone: the customer is told it failed. (A process killed here leaves the hold to expire.)
+                _give_back(event_id, hold)
+                raise
             return hold, held
         already = _seats_held_by(event_id, customer.pk, moment)
         if already + qty > most:

@@ -91,11 +91,16 @@ def test_staff_see_each_ticket_types_counters(staff_browser, organizer_client, c
     types = [{"name": "Standard", "price": "15.00", "capacity": 30}, {"name": "VIP", "price": "60.00", "capacity": 5}]
     event = organizer_client.post("/events", event_body(price=None, capacity=None, types=types), format="json").json()
     organizer_client.post(f"/events/{event['id']}/publish")
-    book(customer_client, event["id"], 2, ticket_type_id=event["types"][1]["id"])
+    vip = event["types"][1]["id"]
+    book(customer_client, event["id"], 2, ticket_type_id=vip)
+    hold = customer_client.post("/holds", {"eventId": event["id"], "qty": 1, "ticketTypeId": vip}, format="json").json()
     page = staff_browser.get(f"/admin/events/event/{event['id']}/change/").content.decode()
     rows = [[text(cell) for cell in re.findall(r"<td>(.*?)</td>", row, re.S)] for row in re.findall(r'<tr class="ticket-type">(.*?)</tr>', page, re.S)]
-    assert [row[1:7] for row in rows] == [["Standard", "15.00", "30", "30", "0", "0.00"], ["VIP", "60.00", "5", "3", "2", "120.00"]]
-    assert shown(staff_browser.get(f"/admin/events/event/{event['id']}/change/"))["capacity"] == "35"
+    assert [row[1:8] for row in rows] == [["Standard", "15.00", "30", "30", "0", "0", "0.00"], ["VIP", "60.00", "5", "2", "1", "2", "120.00"]]
+    [held] = [[text(cell) for cell in re.findall(r"<td>(.*?)</td>", row, re.S)] for row in re.findall(r'<tr class="seat-hold">(.*?)</tr>', page, re.S)]
+    assert held[:5] == [hold["id"], str(customer_client.user.pk), vip, "1", "60.00"]
+    fields = shown(staff_browser.get(f"/admin/events/event/{event['id']}/change/"))
+    assert fields["capacity"] == "35" and fields["seats_held"] == "1" and fields["seats_available"] == "32"
 
 
 def test_events_and_bookings_are_read_only_in_the_admin(staff_browser, create_event, customer_client):

@@ -212,3 +212,29 @@ def test_cancelling_the_event_drops_its_holds(create_event, customer_client, org
 def test_malformed_booking_bodies_with_holds_are_400(body, customer_client):
     response = customer_client.post("/bookings", body, format="json")
     assert response.status_code == 400 and error_code(response) == "validation_error"
+
+
+def test_an_idempotency_key_books_a_hold_once(create_event, customer_client):
+    event_id = create_event(publish=True, capacity=5)["id"]
+    first, second = (hold(customer_client, event_id, 2).json()["id"] for _ in range(2))
+    key = {"Idempotency-Key": "c0ffee00-hold-4a2b-9c1d-000000000001"}
+    created = customer_client.post("/bookings", {"holdId": first}, format="json", headers=key)
+    replay = customer_client.post("/bookings", {"holdId": first}, format="json", headers=key)
+    assert created.status_code == 201 and replay.status_code == 200
+    assert replay.headers["Idempotent-Replayed"] == "true" and replay.json()["id"] == created.json()["id"]
+    other = customer_client.post("/bookings", {"holdId": second}, format="json", headers=key)
+    assert other.status_code == 422 and error_code(other) == "idempotency_key_reused"
+    event, rows = assert_invariant(event_id)
+    assert len(rows) == 1 and event["seats_held"] == 2
+
+
+def test_a_hold_reads_back_through_the_orm(create_event, customer_client, customer):
+    from events.models import Event
+
+    event_id = create_event(publish=True, capacity=5, price="12.50")["id"]
+    held = hold(customer_client, event_id, 2).json()
+    event = Event.objects.get(pk=event_id)
+    [stored] = event.holds
+    assert (stored.id, stored.customer_id, stored.qty, stored.unit_price_cents, stored.entry) == (held["id"], customer.pk, 2, 1250, None)
+    assert stored.type == held["ticket_type_id"] and stored.expires_at > stored.at
+    assert (event.seats_held, event.types[0].seats_held, event.types[0].waitlist_waiting) == (2, 2, 0)
