@@ -4,6 +4,7 @@ waiting entry whose qty fits, as a hold offered to that customer."""
 import time
 
 from bookings.services import bookings_reconcile
+from events.models import Event
 from tests.helpers import assert_seats_add_up, event_doc
 
 
@@ -172,3 +173,15 @@ def test_an_offer_not_claimed_in_time_passes_to_the_next_in_line(settings, sold_
     again = join(first, event_id, 1)
     assert again.status_code == 201 and again.json()["position"] == 1
     assert_seats_add_up(event_id)
+
+
+def test_the_line_reads_back_through_the_orm(sold_out, in_line):
+    event_id, (cancel, _) = sold_out(1, 1)
+    offered, waiting = in_line(event_id), in_line(event_id)
+    cancel()
+    event = Event.objects.get(pk=event_id)
+    first, second = event.waitlist
+    assert (first.id, first.customer_id, first.state, first.qty, first.notified) == (offered.entry["id"], offered.user.pk, "OFFERED", 1, True)
+    assert first.hold == event.holds[0].id and event.holds[0].entry == first.id and first.offered_at >= first.at
+    assert (second.id, second.state, second.hold, second.offered_at) == (waiting.entry["id"], "WAITING", None, None)
+    assert event.types[0].waitlist_waiting == 1
