@@ -1,8 +1,9 @@
 """Booking writes, correct without transactions: the booking protocol.
 
-The invariant, for every event at rest:
-    capacity == seats_available + sum(qty of its CONFIRMED bookings),
-and tickets_sold / revenue_cents are the sums of qty / amount_cents over them.
+The invariant, for every event at rest (and for each of its ticket types):
+    capacity == seats_available + seats_held + sum(qty of its CONFIRMED bookings),
+tickets_sold / revenue_cents are the sums of qty / amount_cents over them, and
+seats_held the sum of qty over the event's `holds`.
 
 Seats only move in one conditional update of the event document (written through
 events/store.py, which keeps the event cache right), which also pushes or pulls a
@@ -37,12 +38,20 @@ The request that made a marker settles it; the reconciler (reconcile.py, run by
 (their request died). Both may act at the same time: every step is conditional,
 so the second one changes nothing.
 
+Holds (holds.py): a hold moves seats available -> held and pushes itself into `holds`,
+in one update with a booking's conditions plus a per-customer cap; DELETE and expiry
+(the reconciler) move them back and pull it, conditional on the hold being there. A
+booking made from a hold (POST /bookings {holdId}) replaces step 1 by one update that
+pulls the hold, moves its seats held -> sold and pushes the booking's marker; steps 2
+and 3 and their rollback follow unchanged (a rollback puts the seats on sale: the hold
+is spent). After seats come back on sale, holds.on_seats_freed is the waiting list's hook.
+
 Cancelled events (cascade.py): eventbooking.cancel_event.event_cancel_with_bookings
 is the one way to cancel an event (the API and the admin call it): the event's
 transition (events.services.event_cancel), then bookings_cancel_for_event. No
 marker can be added to a cancelled event, so the cascade flips every CONFIRMED
 booking, settles the markers left, and then sets the counters to "nothing sold"
-in one update that requires `pending == []`. A booking that lands on an event cancelled meanwhile runs the
+in one update that requires `pending == []` (and drops the event's holds). A booking that lands on an event cancelled meanwhile runs the
 cascade again; the reconciler finishes any cascade that stopped.
 """
 

@@ -115,7 +115,7 @@ def _held_by(customer_id, moment):
 
 def hold_create(*, customer, event_id, qty, ticket_type_id=None):
     """Hold `qty` seats of a ticket type (None: the event's only type) for HOLD_MINUTES
-    (never past the event's start). Refused for the reasons a booking is, and when the
+    (never past the event's start or the type's sales end). Refused for the reasons a booking is, and when the
     customer would hold more than HOLD_MAX_SEATS_PER_CUSTOMER seats of the event.
     Returns (hold, event)."""
     most = settings.HOLD_MAX_SEATS_PER_CUSTOMER
@@ -130,7 +130,7 @@ def hold_create(*, customer, event_id, qty, ticket_type_id=None):
             "type": ticket_type["id"],
             "qty": qty,
             "unit_price_cents": ticket_type["price_cents"],
-            "expires_at": min(moment + timedelta(minutes=settings.HOLD_MINUTES), event["starts_at"]),
+            "expires_at": _expiry(moment, event, ticket_type),
             "at": moment,
             "entry": None,
         }
@@ -166,6 +166,13 @@ def hold_create(*, customer, event_id, qty, ticket_type_id=None):
     raise Conflict("The event kept changing while holding seats; try again.", code="event_busy")
 
 
+def _expiry(moment, event, ticket_type):
+    """HOLD_MINUTES from now, but never past the event's start or the end of the type's sales:
+    a hold is booked under the conditions it was taken in."""
+    ends = [moment + timedelta(minutes=settings.HOLD_MINUTES), event["starts_at"], ticket_type["sales_end"]]
+    return min(end for end in ends if end is not None)
+
+
 def _seats_held_by(event_id, customer_id, moment):
     doc = events().find_one({"_id": event_id}, {"holds": 1}) or {}
     return sum(h["qty"] for h in doc.get("holds") or [] if h["customer_id"] == customer_id and h["expires_at"] > moment)
@@ -188,14 +195,14 @@ def hold_get(*, hold_id, customer):
 
 
 def hold_list_mine(*, customer):
-    """[(hold, event)] of the customer's holds, oldest first: those not yet released,
-    including expired ones the reconciler has not collected (their expiresAt says so)."""
+    """[(hold, event)] of the customer's live holds, oldest first."""
+    moment = now()
     found = events().find({"holds.customer_id": customer.pk}, {**HOLD_EVENT, "holds": 1})
     mine = [
         (hold, {key: value for key, value in event.items() if key != "holds"})
         for event in found
         for hold in event["holds"]
-        if hold["customer_id"] == customer.pk
+        if hold["customer_id"] == customer.pk and hold["expires_at"] > moment
     ]
     return sorted(mine, key=lambda pair: (pair[0]["at"], pair[0]["id"]))
 

@@ -2,7 +2,8 @@
 `waitlist_waiting`. AddField fills the event-level fields into existing documents;
 fill_type_counters gives every existing type its zero counters, each event by one
 update conditional on the types it was read with (safe beside running servers, and
-to run again). An index on `holds.id` finds a hold's event."""
+to run again). Indexes on `holds.id` (a hold's event) and `holds.expires_at` (the
+reconciler's expiry pass); the ORM cannot declare indexes inside embedded lists."""
 
 import django_mongodb_backend.fields
 import events.models
@@ -22,12 +23,16 @@ def fill_type_counters(apps, schema_editor):
             types = (events.find_one({"_id": doc["_id"]}, {"types": 1}) or {}).get("types") or []
 
 
-def index_hold_ids(apps, schema_editor):
-    schema_editor.connection.database["events"].create_index("holds.id", name="event_hold_id")
+def index_holds(apps, schema_editor):
+    events = schema_editor.connection.database["events"]
+    events.create_index("holds.id", name="event_hold_id")
+    events.create_index("holds.expires_at", name="event_hold_expiry")
 
 
-def drop_hold_index(apps, schema_editor):
-    schema_editor.connection.database["events"].drop_index("event_hold_id")
+def drop_hold_indexes(apps, schema_editor):
+    events = schema_editor.connection.database["events"]
+    events.drop_index("event_hold_id")
+    events.drop_index("event_hold_expiry")
 
 
 class Migration(migrations.Migration):
@@ -74,5 +79,5 @@ class Migration(migrations.Migration):
             field=models.IntegerField(default=0),
         ),
         migrations.RunPython(fill_type_counters, migrations.RunPython.noop),
-        migrations.RunPython(index_hold_ids, drop_hold_index),
+        migrations.RunPython(index_holds, drop_hold_indexes),
     ]

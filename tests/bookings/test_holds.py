@@ -238,3 +238,20 @@ def test_a_hold_reads_back_through_the_orm(create_event, customer_client, custom
     assert (stored.id, stored.customer_id, stored.qty, stored.unit_price_cents, stored.entry) == (held["id"], customer.pk, 2, 1250, None)
     assert stored.type == held["ticket_type_id"] and stored.expires_at > stored.at
     assert (event.seats_held, event.types[0].seats_held, event.types[0].waitlist_waiting) == (2, 2, 0)
+
+
+def test_a_hold_ends_with_its_ticket_types_sales(create_event, organizer_client, customer_client):
+    sales_end = now() + timedelta(minutes=3)
+    types = [{"name": "Early", "price": "8.00", "capacity": 10, "sales_end": sales_end.isoformat()}]
+    event = organizer_client.post("/events", event_body(price=None, capacity=None, types=types), format="json").json()
+    organizer_client.post(f"/events/{event['id']}/publish")
+    held = hold(customer_client, event["id"], 1)
+    assert held.status_code == 201
+    assert event_doc(event["id"])["holds"][0]["expires_at"] == sales_end.replace(microsecond=sales_end.microsecond // 1000 * 1000)
+
+
+def test_my_holds_lists_only_live_ones(create_event, customer_client):
+    event_id = create_event(publish=True, capacity=5)["id"]
+    old, live = (hold(customer_client, event_id, 1).json()["id"] for _ in range(2))
+    expire(event_id, old)
+    assert [h["id"] for h in customer_client.get("/holds/me").json()] == [live]

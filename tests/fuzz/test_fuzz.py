@@ -67,14 +67,16 @@ def bounded(max_examples):
 
 @pytest.fixture
 def seeded(organizer_client, customer_client):
-    """Ids that exist, by parameter name: a published event (with a booking) and a draft, both `organizer`'s."""
+    """Ids that exist, by parameter name: a published event (with a booking and a hold) and a draft, both `organizer`'s."""
     body = {"title": "Fuzz Fest", "city": "Lyon", "venue": "Le Sucre", "starts_at": "2099-06-01T20:00:00Z", "price": "12.50", "capacity": 50}
     published = organizer_client.post("/events", body, format="json").json()["id"]
     assert organizer_client.post(f"/events/{published}/publish").status_code == 200
     draft = organizer_client.post("/events", {**body, "title": "Fuzz Draft"}, format="json").json()["id"]
     booking = customer_client.post("/bookings", {"eventId": published, "qty": 2}, format="json")
     assert booking.status_code == 201, booking.content
-    return {"event_id": [published, draft], "booking_id": [booking.json()["id"]]}
+    held = customer_client.post("/holds", {"eventId": published, "qty": 1}, format="json")
+    assert held.status_code == 201, held.content
+    return {"event_id": [published, draft], "booking_id": [booking.json()["id"]], "hold_id": [held.json()["id"]]}
 
 
 def targets(operation, seeded):
@@ -83,7 +85,7 @@ def targets(operation, seeded):
     names = [name for name in seeded if f"{{{name}}}" in operation.path]
     if names:
         return [{}] + [{"path": {names[0]: value}} for value in seeded[names[0]]]
-    if operation.label == "POST /bookings":
+    if operation.label in ("POST /bookings", "POST /holds"):
         return [{}] + [{"eventId": value} for value in seeded["event_id"]]
     return [{}]
 
@@ -167,7 +169,7 @@ WITH_BODY = [(method.upper(), path) for method, path in OPERATIONS if "requestBo
 
 @pytest.mark.parametrize("method, path", WITH_BODY)
 def test_a_json_body_that_is_not_an_object_is_a_400_and_changes_nothing(method, path, seeded, api, organizer_client, customer_client):
-    client = {"/events": organizer_client, "/bookings": customer_client}.get("/" + path.split("/")[1], api)
+    client = {"/events": organizer_client, "/bookings": customer_client, "/holds": customer_client}.get("/" + path.split("/")[1], api)
     url = path.replace("{event_id}", seeded["event_id"][0])
     before = list(collection("events").find())
 
