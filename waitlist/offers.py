@@ -59,7 +59,12 @@ def _offer(event, entry, ticket_type):
     hold = {
         "id": next_public_id(HOLD), "customer_id": entry["customer_id"], "type": entry["type"], "qty": qty,
         "unit_price_cents": ticket_type["price_cents"], "at": moment,
-        "expires_at": min(moment + timedelta(seconds=settings.WAITLIST_OFFER_SECONDS), event["starts_at"]),
+        # Never past the event's start or the type's end of sales, like any hold.
+        "expires_at": min(
+            moment + timedelta(seconds=settings.WAITLIST_OFFER_SECONDS),
+            event["starts_at"],
+            *([ticket_type["sales_end"]] if ticket_type.get("sales_end") else []),
+        ),
         "entry": entry["id"],
     }
     after = event_find_one_and_update(
