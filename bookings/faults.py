@@ -6,6 +6,7 @@
 only (`crash:after_insert@5`), so requests before it complete. Points: after_reserve, after_insert,
 after_unmark, cancel_after_mark, cancel_after_flip, cascade_after_flip, after_hold (a hold taken,
 not yet answered). A booking made from a hold passes the booking's points after its claim.
+Of the waiting list (waitlist/offers.py): waitlist_before_offer, waitlist_after_offer.
 
 Honoured only when DEBUG or TESTING is on; settings refuse to start a
 production process (both off) with the variable set.
@@ -19,6 +20,7 @@ from django.conf import settings
 
 POINTS = {
     "after_reserve", "after_insert", "after_unmark", "cancel_after_mark", "cancel_after_flip", "cascade_after_flip", "after_hold",
+    "waitlist_before_offer", "waitlist_after_offer",
 }
 
 

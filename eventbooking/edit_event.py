@@ -3,8 +3,10 @@ added) to the waiting list: like cancel_event, an operation that spans two apps,
 together above both (events know nothing of bookings)."""
 
 from bookings.services.holds import seats_freed_quietly
+from eventbooking.mongo import events
 from events.models import EventStatus
 from events.services import event_update
+from events.store import NO_MARKERS
 
 SEAT_FIELDS = {"types", "capacity"}
 
@@ -13,8 +15,10 @@ def event_update_with_offers(*, event_id, actor, data):
     """events.services.event_update, then the hook for every type with free seats after
     an edit of the seats (the hook offers them to whoever waits, or does nothing)."""
     event = event_update(event_id=event_id, actor=actor, data=data)
+    offered = 0
     if event["status"] == EventStatus.PUBLISHED and SEAT_FIELDS & set(data):
         for ticket_type in event["types"]:
             if min(ticket_type["seats_available"], event["seats_available"]) > 0:
-                seats_freed_quietly(event_id=event_id, type_id=ticket_type["id"])
-    return event
+                offered += seats_freed_quietly(event_id=event_id, type_id=ticket_type["id"])
+    # Offers took seats: answer with the event as it is now.
+    return events().find_one({"_id": event_id}, NO_MARKERS) if offered else event

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "bookings",
     "notifications",
     "analytics",
+    "waitlist",
 ]
 
 MIDDLEWARE = [
@@ -197,6 +198,8 @@ if BOOKING_ID_BLOCK < 1:
 # one event a customer may hold at once (live holds together).
 HOLD_MINUTES = float(env_str("HOLD_MINUTES", "10"))
 HOLD_MAX_SEATS_PER_CUSTOMER = env_int("HOLD_MAX_SEATS_PER_CUSTOMER", 10)
+# How long a waiting-list offer (a hold made for the next customer in line) lasts before it passes on.
+WAITLIST_OFFER_SECONDS = env_int("WAITLIST_OFFER_SECONDS", 600)
 # Test-only: make a booking step fail ("after_reserve") or kill the process
 # ("crash:after_reserve"); see bookings/faults.py. Honoured only with DEBUG or
 # TESTING on, and the service refuses to start with it set otherwise.

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("events.urls")),
     path("", include("bookings.urls")),
     path("", include("analytics.urls")),
+    path("", include("waitlist.urls")),
     # Last: what no route above matches is a JSON 404 (the admin answers its own).
     re_path(r"^(?!admin/).*$", unknown_route),
 ]

@@ -40,6 +40,32 @@ class SeatHold(EmbeddedModel):
     entry = models.CharField(max_length=20, null=True, blank=True)
 
 
+class WaitlistState(models.TextChoices):
+    """WAITING -> OFFERED (a hold kept for it) -> BOOKED (claimed) or EXPIRED (not claimed in time)."""
+
+    WAITING = "WAITING", "Waiting"
+    OFFERED = "OFFERED", "Offered"
+    BOOKED = "BOOKED", "Booked"
+    EXPIRED = "EXPIRED", "Expired"
+
+
+class WaitlistEntry(EmbeddedModel):
+    """A customer's place in the event's waiting line (waitlist/line.py), in line order."""
+
+    # WL-0001 (eventbooking.ids), unique across events.
+    id = models.CharField(primary_key=True, max_length=20)
+    customer_id = ObjectIdField()
+    type = models.CharField(max_length=20)
+    qty = models.PositiveIntegerField()
+    at = models.DateTimeField()
+    state = models.CharField(max_length=10, choices=WaitlistState.choices)
+    # The hold offered to it (SeatHold.id) once OFFERED.
+    hold = models.CharField(max_length=20, null=True, blank=True)
+    offered_at = models.DateTimeField(null=True, blank=True)
+    # The offer was sent to the customer (the reconciler sends those a crash left untold).
+    notified = models.BooleanField(default=False)
+
+
 class TicketType(EmbeddedModel):
     """One kind of ticket an event sells, embedded in the event document (`types`), so
     one conditional update takes the type's seats and the event's together.
@@ -95,6 +121,7 @@ class Event(models.Model):
     status = models.CharField(max_length=16, choices=EventStatus.choices, default=EventStatus.DRAFT)
     pending = EmbeddedModelArrayField(PendingSeats, default=list, blank=True)
     holds = EmbeddedModelArrayField(SeatHold, default=list, blank=True)
+    waitlist = EmbeddedModelArrayField(WaitlistEntry, default=list, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=500, blank=True, default="")

@@ -212,11 +212,12 @@ class TicketTypeOutput(serializers.Serializer):
 
 
 class OwnedTicketTypeOutput(TicketTypeOutput):
-    """The organizer's view of a type: its sales too."""
+    """The organizer's view of a type: its sales too, and its waiting list's length."""
 
     tickets_sold = serializers.IntegerField()
     revenue = MoneyField(source="revenue_cents")
     seats_held = serializers.IntegerField(default=0, help_text="Seats under customers' live holds: neither available nor sold.")
+    waitlist_waiting = serializers.IntegerField(default=0, help_text="Customers waiting in line for this type (offered ones not counted).")
 
 
 class EventOutput(serializers.Serializer):
@@ -270,3 +271,8 @@ class OwnedEventOutput(EventOutput):
     seats_held = serializers.IntegerField(
         default=0, help_text="Seats under customers' live holds: capacity == seats_available + seats_held + tickets_sold."
     )
+    waitlist_waiting = serializers.SerializerMethodField(help_text="Customers waiting in line, all types together.")
+
+    @extend_schema_field(serializers.IntegerField())
+    def get_waitlist_waiting(self, event):
+        return sum(t.get("waitlist_waiting", 0) for t in event.get("types") or [])

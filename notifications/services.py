@@ -12,6 +12,8 @@ Kinds, recipients and payloads (the contract with clients):
 - booking.created   to the event's organizer: BookingNotice
 - booking.cancelled to the event's organizer: BookingNotice
 - event.cancelled   to each customer holding a booking (`customer_ids`): EventCancelledNotice
+- waitlist.offer    to the customer whose waiting-list entry was offered seats: WaitlistOfferNotice
+- waitlist.changed  to the event's organizer when its line changes (join, leave, offer): WaitlistChangedNotice
 """
 
 import logging
@@ -26,6 +28,8 @@ log = logging.getLogger(__name__)
 BOOKING_CREATED = "booking.created"
 BOOKING_CANCELLED = "booking.cancelled"
 EVENT_CANCELLED = "event.cancelled"
+WAITLIST_OFFER = "waitlist.offer"
+WAITLIST_CHANGED = "waitlist.changed"
 
 
 class TypeSalesNotice(serializers.Serializer):
@@ -62,20 +66,48 @@ class EventCancelledNotice(serializers.Serializer):
     cancelled_at = serializers.DateTimeField(allow_null=True)
 
 
-def _message(kind, *, event, booking=None, customer_ids=()):
+class WaitlistOfferNotice(serializers.Serializer):
+    """Seats held for a customer in line: claim them with POST /bookings {holdId} before expires_at."""
+
+    entry_id = serializers.CharField(source="entry.id")
+    event_id = serializers.CharField(source="event._id")
+    event_title = serializers.CharField(source="event.title")
+    ticket_type_id = serializers.CharField(source="hold.type")
+    qty = serializers.IntegerField(source="hold.qty")
+    hold_id = serializers.CharField(source="hold.id")
+    expires_at = serializers.DateTimeField(source="hold.expires_at")
+
+
+class WaitlistChangedNotice(serializers.Serializer):
+    """How many entries wait for the ticket type now (offered ones no longer wait)."""
+
+    event_id = serializers.CharField(source="event._id")
+    ticket_type_id = serializers.CharField(source="entry.type")
+    waiting = serializers.SerializerMethodField()
+
+    def get_waiting(self, data):
+        ticket_type = next(t for t in data["event"]["types"] if t["id"] == data["entry"]["type"])
+        return ticket_type.get("waitlist_waiting", 0)
+
+
+def _message(kind, *, event, booking=None, customer_ids=(), entry=None, hold=None):
     """(recipients, payload) of a notification of `kind`."""
     if kind in (BOOKING_CREATED, BOOKING_CANCELLED):
         return [event["organizer_id"]], BookingNotice({"booking": booking, "event": event}).data
     if kind == EVENT_CANCELLED:
         return customer_ids, EventCancelledNotice(event).data
+    if kind == WAITLIST_OFFER:
+        return [entry["customer_id"]], WaitlistOfferNotice({"entry": entry, "event": event, "hold": hold}).data
+    if kind == WAITLIST_CHANGED:
+        return [event["organizer_id"]], WaitlistChangedNotice({"entry": entry, "event": event}).data
     raise ValueError(f"unknown notification kind {kind!r}")
 
 
-def notify(kind, *, event, booking=None, customer_ids=()):
+def notify(kind, *, event, booking=None, customer_ids=(), entry=None, hold=None):
     """Send a notification of `kind` (module docstring); returns True when it was handed
     to the dispatcher, False when it failed (logged)."""
     try:
-        recipients, payload = _message(kind, event=event, booking=booking, customer_ids=customer_ids)
+        recipients, payload = _message(kind, event=event, booking=booking, customer_ids=customer_ids, entry=entry, hold=hold)
         dispatcher.send(kind, recipients, payload)
     except Exception:  # noqa: BLE001 - see the module docstring
         log.exception("notification %s failed", kind)

@@ -170,3 +170,23 @@ def assert_invariant(event_id):
         of_type = [hold for hold in holds if hold["type"] == ticket_type["id"]]
         _assert_counts(ticket_type, [row for row in rows if row["ticket_type_id"] == ticket_type["id"]], of_type)
     return event, rows
+
+
+# Waiting list and holds ---------------------------------------------------------
+
+
+def assert_seats_add_up(event_id):
+    """assert_invariant (capacity == seats_available + seats_held + confirmed seats, per
+    event and type), and the waiting line's: each type's waitlist_waiting counts its
+    WAITING entries; an entry is OFFERED exactly when its hold is there. Returns the event."""
+    event, _ = assert_invariant(event_id)
+    line = event.get("waitlist") or []
+    for ticket_type in event["types"]:
+        waiting = [e for e in line if e["type"] == ticket_type["id"] and e["state"] == "WAITING"]
+        assert ticket_type.get("waitlist_waiting", 0) == len(waiting), (ticket_type, line)
+    holds = {hold["id"]: hold for hold in event.get("holds") or []}
+    for entry in line:
+        assert (entry["state"] == "OFFERED") == (entry["hold"] in holds), (entry, holds)
+        if entry["state"] == "OFFERED":
+            assert holds[entry["hold"]]["entry"] == entry["id"], (entry, holds)
+    return event

@@ -29,6 +29,7 @@ from bookings.services.holds import hold_create
 from eventbooking.errors import unknown_route
 from eventbooking.timeutil import now
 from events.services import event_create, event_publish
+from waitlist.services import waitlist_join
 from tests.helpers import PASSWORD, new_user
 from tests.docs.conformance import SchemaCheckedClient
 
@@ -69,6 +70,11 @@ MATRIX = [
     ("GET",   "/holds/<str:hold_id>",             "unknown hold",     401,      404,      404,         403,       403),
     ("DELETE", "/holds/<str:hold_id>",            "hold",             401,      204,      404,         403,       403),
     ("DELETE", "/holds/<str:hold_id>",            "unknown hold",     401,      404,      404,         403,       403),
+    ("POST",  "/events/<str:event_id>/waitlist",  "sold-out event",   401,      201,      201,         403,       403),
+    ("POST",  "/events/<str:event_id>/waitlist",  "unknown event",    401,      404,      404,         403,       403),
+    ("GET",   "/waitlist/me",                     None,               401,      200,      200,         403,       403),
+    ("DELETE", "/waitlist/<str:entry_id>",        "entry",            401,      204,      403,         403,       403),
+    ("DELETE", "/waitlist/<str:entry_id>",        "unknown entry",    401,      404,      404,         403,       403),
 ]
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 # Swagger UI renders HTML only: its errors are plain text, not the JSON error shape.
@@ -126,9 +132,9 @@ def client_as(world, actor):
     return client
 
 
-def new_event(world, publish):
+def new_event(world, publish, capacity=50):
     data = {"title": "Jazz Night", "city": "Lyon", "venue": "Le Sucre", "starts_at": now() + timedelta(days=30),
-            "price_cents": 1250, "capacity": 50}
+            "price_cents": 1250, "capacity": capacity}
     event = event_create(organizer=world[ORGANIZER], data=data)
     if publish:
         event_publish(event_id=event["_id"], actor=world[ORGANIZER])
@@ -138,6 +144,18 @@ def new_event(world, publish):
 def new_booking(world):
     booking, _, _ = booking_create(customer=world[CUSTOMER], event_id=new_event(world, publish=True), qty=1)
     return booking["_id"]
+
+
+def sold_out_event(world):
+    """A published event of one seat, booked by the other customer."""
+    event_id = new_event(world, publish=True, capacity=1)
+    booking_create(customer=world[OTHER_CUSTOMER], event_id=event_id, qty=1)
+    return event_id
+
+
+def new_entry(world):
+    entry, _ = waitlist_join(customer=world[CUSTOMER], event_id=sold_out_event(world), qty=1)
+    return entry["id"]
 
 
 def new_hold(world):
@@ -154,6 +172,9 @@ RESOURCES = {
     "unknown booking": lambda world: {"booking_id": "BK-9999"},
     "hold": lambda world: {"hold_id": new_hold(world)},
     "unknown hold": lambda world: {"hold_id": "HLD-9999"},
+    "sold-out event": lambda world: {"event_id": sold_out_event(world)},
+    "entry": lambda world: {"entry_id": new_entry(world)},
+    "unknown entry": lambda world: {"entry_id": "WL-9999"},
 }
 
 
@@ -183,6 +204,7 @@ BODIES = {
     ("POST", "/events/<str:event_id>/cancel"): lambda world, actor, ids: {"reason": "Rain"},
     ("POST", "/bookings"): lambda world, actor, ids: {"eventId": ids["event_id"], "qty": 1},
     ("POST", "/holds"): lambda world, actor, ids: {"eventId": ids["event_id"], "qty": 1},
+    ("POST", "/events/<str:event_id>/waitlist"): lambda world, actor, ids: {"qty": 1},
 }
 
 

@@ -34,7 +34,7 @@ from eventbooking.errors import Conflict, DomainError, NotFound
 from eventbooking.ids import HOLD, HOLD_ID, next_public_id
 from eventbooking.mongo import events
 from eventbooking.timeutil import now
-from events.models import EventStatus
+from events.models import EventStatus, WaitlistState
 from events.store import NO_MARKERS, event_find_one_and_update, event_update_one
 
 log = logging.getLogger(__name__)
@@ -68,17 +68,26 @@ class HoldIsOffer(Conflict):
     message = "This hold is a waiting-list offer: book it, or leave the waiting list to decline it."
 
 
+# Called with (event_id=, type_id=) whenever seats come back on sale, returning how many
+# offers were made: the waiting list registers its seats_freed here at start-up
+# (waitlist/apps.py), so bookings needs nothing of the waitlist app.
+seat_listeners = []
+
+
 def on_seats_freed(*, event_id, type_id):
     """The hook called after seats of `type_id` come back on sale (a hold released or
-    expired, a booking cancelled or rolled back, a capacity raised). Does nothing yet:
-    the waiting list (issue 14, the `waitlist` branch) makes it offer the seats to the line."""
+    expired, a booking cancelled or rolled back, a capacity raised): the waiting list
+    has them first. Returns how many offers were made."""
+    return sum(listener(event_id=event_id, type_id=type_id) for listener in seat_listeners)
 
 
 def seats_freed_quietly(*, event_id, type_id):
+    """on_seats_freed; 0 when it failed (logged)."""
     try:
-        on_seats_freed(event_id=event_id, type_id=type_id)
+        return on_seats_freed(event_id=event_id, type_id=type_id)
     except Exception:  # noqa: BLE001 - the seats are back either way; the reconciler's pass offers them again
         log.exception("offering the freed seats of %s %s failed", event_id, type_id)
+        return 0
 
 
 def _hold_change(hold, sign):
@@ -266,11 +275,17 @@ def hold_claim(*, customer, hold_id, booking_id, expect=None):
         qty, price = hold["qty"], hold["unit_price_cents"]
         marker = {"booking": booking_id, "type": hold["type"], "qty": qty, "amount_cents": qty * price, "at": moment}
         mine = {"id": hold_id, "customer_id": customer.pk, "expires_at": {"$gt": moment}}
+        update = {"$inc": _claim_change(marker), "$pull": {"holds": {"id": hold_id}}, "$push": {"pending": marker}}
+        filters = _of_type(hold)
+        if hold.get("entry") is not None:
+            # A waiting-list offer claimed: its entry leaves the line as BOOKED, in this same update.
+            update["$set"] = {"waitlist.$[w].state": WaitlistState.BOOKED.value}
+            filters = [*filters, {"w.id": hold["entry"]}]
         reserved = event_find_one_and_update(
             {"_id": event["_id"], "status": PUBLISHED, "starts_at": {"$gt": moment}, "holds": {"$elemMatch": mine}},
-            {"$inc": _claim_change(marker), "$pull": {"holds": {"id": hold_id}}, "$push": {"pending": marker}},
+            update,
             projection=NO_MARKERS,
-            array_filters=_of_type(hold),
+            array_filters=filters,
         )
         if reserved is not None:
             return reserved, ticket_type, marker

@@ -21,6 +21,10 @@ from notifications.services import BOOKING_CANCELLED, notify
 
 log = logging.getLogger(__name__)
 
+# More passes of the same loop, each called with (older_than_seconds=) and returning counts:
+# the waiting list registers its own at start-up (waitlist/apps.py).
+extra_passes = []
+
 # Outcomes of settle_marker that put seats back on sale.
 SEATS_BACK = {"restored", "finished", "released"}
 
@@ -28,7 +32,8 @@ SEATS_BACK = {"restored", "finished", "released"}
 def bookings_reconcile(*, older_than_seconds=None):
     """Settle the markers of requests that died (older than the threshold), release
     expired holds, finish the cascades of cancelled events, forget expired idempotency
-    keys. Returns counts."""
+    keys, run the `extra_passes` (the waiting list's: waitlist.offers.waitlist_reconcile).
+    Returns counts."""
     seconds = settings.RECONCILE_AFTER_SECONDS if older_than_seconds is None else older_than_seconds
     cutoff = now() - timedelta(seconds=seconds)
     done = Counter()
@@ -55,6 +60,10 @@ def bookings_reconcile(*, older_than_seconds=None):
         done["cancelled_by_event"] += cascade(event=event, older_than_seconds=seconds)
         done["cascades"] += 1
     done["keys_expired"] = keys_expire()
+    # The waiting lists': offers expired, and seats put back above (or by requests that died
+    # before offering them) offered.
+    for extra in extra_passes:
+        done.update(extra(older_than_seconds=seconds))
     return {name: count for name, count in done.items() if count}
 
 

@@ -1,0 +1,78 @@
+"""Failures and kills at each step of giving freed seats to the line (waitlist/offers.py):
+the seats are never lost, and the reconciler finishes the offer and announces it."""
+
+import httpx
+import pytest
+
+from bookings.services import bookings_reconcile
+from tests.helpers import assert_seats_add_up, book_through, event_doc, post_as, token_for
+from tests.realtime.clients import WAIT
+
+
+@pytest.fixture
+def inject(settings):
+    def set_fault(spec):
+        settings.TESTING = True
+        settings.BOOKING_FAULT_INJECTION = spec
+
+    return set_fault
+
+
+def state(event_id, entry_id):
+    return next(e for e in event_doc(event_id)["waitlist"] if e["id"] == entry_id)
+
+
+def test_failing_before_the_offer_leaves_the_seats_on_sale_for_the_reconciler_to_offer(inject, sold_out, in_line):
+    event_id, (cancel,) = sold_out(1)
+    waiting = in_line(event_id)
+    inject("waitlist_before_offer")
+    cancel()
+    assert state(event_id, waiting.entry["id"])["state"] == "WAITING"
+    event = assert_seats_add_up(event_id)
+    assert (event["seats_available"], event["types"][0]["waitlist_waiting"]) == (1, 1)
+    inject("")
+    assert bookings_reconcile(older_than_seconds=0) == {"offers": 1}
+    assert state(event_id, waiting.entry["id"])["state"] == "OFFERED"
+    assert assert_seats_add_up(event_id)["seats_held"] == 1
+
+
+def test_failing_after_the_offer_keeps_it_and_the_reconciler_announces_it(inject, sold_out, in_line):
+    event_id, (cancel,) = sold_out(1)
+    waiting = in_line(event_id)
+    inject("waitlist_after_offer")
+    cancel()
+    entry = state(event_id, waiting.entry["id"])
+    assert (entry["state"], entry["notified"]) == ("OFFERED", False)
+    inject("")
+    assert bookings_reconcile(older_than_seconds=0) == {"offers_announced": 1}
+    assert state(event_id, waiting.entry["id"])["notified"] is True
+    assert bookings_reconcile(older_than_seconds=0) == {}
+    assert_seats_add_up(event_id)
+
+
+@pytest.mark.parametrize("point", ["cancel_after_mark", "cancel_after_flip", "waitlist_before_offer", "waitlist_after_offer"])
+def test_a_server_killed_at_each_step_loses_no_seat_and_the_offer_still_arrives(
+    point, start_server, make_user, create_event, listeners
+):
+    doomed = start_server(extra_env={"BOOKING_FAULT_INJECTION": f"crash:{point}", "TESTING": "1"})
+    survivor = start_server()
+    holder, next_in_line = make_user(), make_user()
+    ears = [listeners.socketio(survivor, next_in_line), listeners.websocket(survivor, next_in_line)]
+    ears[1].ready()
+    event_id = create_event(publish=True, capacity=2, price="10.00")["id"]
+    booking = book_through(survivor, holder, event_id, qty=2)
+    entry = post_as(survivor, next_in_line, f"/events/{event_id}/waitlist", {"qty": 2}, status=201)
+
+    with pytest.raises(httpx.HTTPError):
+        httpx.post(f"{doomed.url}/bookings/{booking['id']}/cancel", headers={"Authorization": f"Bearer {token_for(holder)}"}, timeout=WAIT)
+    doomed.proc.wait(WAIT)
+    assert doomed.proc.returncode == 99
+
+    bookings_reconcile(older_than_seconds=0)
+
+    for client in ears:
+        offer = client.wait_for("waitlist.offer")
+        assert offer["entry_id"] == entry["id"] and offer["qty"] == 2
+    event = assert_seats_add_up(event_id)
+    assert (event["seats_available"], event["seats_held"], event["tickets_sold"]) == (0, 2, 0)
+    assert state(event_id, entry["id"])["state"] == "OFFERED"
