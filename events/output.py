@@ -40,6 +40,7 @@ def _type(shown, owned):
         out["tickets_sold"] = integer(shown["tickets_sold"])
         out["revenue"] = money(shown["revenue_cents"])
         out["seats_held"] = integer(shown.get("seats_held", 0))
+        out["waitlist_waiting"] = integer(shown.get("waitlist_waiting", 0))
     return out
 
 
@@ -73,4 +74,5 @@ def event_json(doc, *, owned=False):
         out["tickets_sold"] = integer(doc["tickets_sold"])
         out["revenue"] = money(doc["revenue_cents"])
         out["seats_held"] = integer(doc.get("seats_held", 0))
+        out["waitlist_waiting"] = sum(t.get("waitlist_waiting", 0) for t in doc.get("types") or [])
     return out
