@@ -41,12 +41,14 @@ class SeatHold(EmbeddedModel):
 
 
 class WaitlistState(models.TextChoices):
-    """WAITING -> OFFERED (a hold kept for it) -> BOOKED (claimed) or EXPIRED (not claimed in time)."""
+    """WAITING -> OFFERED (a hold kept for it) -> BOOKED (claimed) or EXPIRED (not claimed in time);
+    CLOSED: still in line when the event was cancelled."""
 
     WAITING = "WAITING", "Waiting"
     OFFERED = "OFFERED", "Offered"
     BOOKED = "BOOKED", "Booked"
     EXPIRED = "EXPIRED", "Expired"
+    CLOSED = "CLOSED", "Closed (the event was cancelled)"
 
 
 class WaitlistEntry(EmbeddedModel):

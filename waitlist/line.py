@@ -5,7 +5,8 @@ bookings/services/holds.py's, with `entry` naming the offered entry).
 
 Entry: {id: "WL-0001", customer_id, type, qty, at, state, hold, offered_at, notified}.
 States: WAITING (in line) -> OFFERED (a hold of its qty is kept for it) -> BOOKED (the
-hold was claimed) or EXPIRED (the hold expired or was given back). Leaving pulls the
+hold was claimed) or EXPIRED (the hold expired or was given back); an event's cancellation
+sets the entries still in line CLOSED (bookings/services/cascade.py). Leaving pulls the
 entry. Only WAITING and OFFERED entries are in line; each type's `waitlist_waiting`
 counts its WAITING ones, so a filter can say "nobody waits for this type".
 """
@@ -13,7 +14,7 @@ counts its WAITING ones, so a filter can say "nobody waits for this type".
 
 from events.models import WaitlistState
 
-WAITING, OFFERED, BOOKED, EXPIRED = (state.value for state in WaitlistState)
+WAITING, OFFERED, BOOKED, EXPIRED, CLOSED = (state.value for state in WaitlistState)
 IN_LINE = [WAITING, OFFERED]
 
 # What the line's logic reads of an event: never the seat markers.

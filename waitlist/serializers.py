@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from eventbooking.ids import MAX_LENGTH, TICKET_TYPE_ID
 from eventbooking.serializers import StrictSerializer, WholeNumberField
-from waitlist.line import BOOKED, EXPIRED, OFFERED, WAITING
+from waitlist.line import BOOKED, CLOSED, EXPIRED, OFFERED, WAITING
 
 
 class WaitlistJoinInput(StrictSerializer):
@@ -28,7 +28,7 @@ class WaitlistEntryOutput(serializers.Serializer):
     ticket_type_name = serializers.CharField()
     qty = serializers.IntegerField()
     position = serializers.IntegerField(allow_null=True)
-    state = serializers.ChoiceField(choices=[WAITING, OFFERED, BOOKED, EXPIRED])
+    state = serializers.ChoiceField(choices=[WAITING, OFFERED, BOOKED, EXPIRED, CLOSED])
     created_at = serializers.DateTimeField(source="at")
     offered_at = serializers.DateTimeField(allow_null=True)
     hold_id = serializers.CharField(allow_null=True)

@@ -12,13 +12,15 @@ from bookings.faults import fault
 from bookings.services.markers import CANCELLED, CONFIRMED, settle_marker
 from eventbooking.mongo import bookings, events
 from eventbooking.timeutil import now
-from events.models import EventStatus
+from events.models import EventStatus, WaitlistState
 from events.store import NO_MARKERS, event_update_one
 from notifications.services import EVENT_CANCELLED, notify
 
 log = logging.getLogger(__name__)
 
 CANCELLED_EVENT = EventStatus.CANCELLED.value
+CLOSED_ENTRY = WaitlistState.CLOSED.value
+IN_LINE = [WaitlistState.WAITING.value, WaitlistState.OFFERED.value]
 
 
 def bookings_cancel_for_event(*, event):
@@ -40,6 +42,7 @@ def cascade(*, event, older_than_seconds=None):
     seconds = settings.RECONCILE_AFTER_SECONDS if older_than_seconds is None else older_than_seconds
     cutoff = moment - timedelta(seconds=seconds)
     customers = []
+    queued = []
     while True:
         for booking in bookings().find({"event_id": event_id, "status": CONFIRMED}, {"_id": 1}):
             customers += _cancel_by_event(booking["_id"], moment)
@@ -48,12 +51,18 @@ def cascade(*, event, older_than_seconds=None):
         if current["status"] != CANCELLED_EVENT:
             raise ValueError(f"{event_id} is not cancelled")
         if not current["pending"]:
+            # The line closes in the same update: its offers' holds are dropped with the others.
+            in_line = [entry for entry in current.get("waitlist") or [] if entry["state"] in IN_LINE]
+            closing = {"waitlist.$[open].state": CLOSED_ENTRY} if in_line else {}
             zeroed = event_update_one(
                 {"_id": event_id, "status": CANCELLED_EVENT, "pending": []},
                 {"$set": {"seats_available": current["capacity"], "tickets_sold": 0, "revenue_cents": 0, "seats_held": 0,
-                          "holds": [], "types": _unsold(current["types"])}},
+                          "holds": [], "types": _unsold(current["types"]), **closing}},
+                array_filters=[{"open.state": {"$in": IN_LINE}}] if in_line else None,
             )
             if zeroed.matched_count:
+                # Those waiting are told too; a second cascade reads them CLOSED and tells nobody.
+                queued = [entry["customer_id"] for entry in in_line]
                 break
             continue
         waiting = False
@@ -66,15 +75,16 @@ def cascade(*, event, older_than_seconds=None):
             settle_marker(event_id, marker)
         if waiting:
             break
-    if customers:
+    if customers or queued:
         current = events().find_one({"_id": event_id}, NO_MARKERS)
-        notify(EVENT_CANCELLED, event=current, customer_ids=sorted(set(customers), key=str))
+        notify(EVENT_CANCELLED, event=current, customer_ids=sorted(set(customers + queued), key=str))
     return len(customers)
 
 
 def _unsold(types):
     # A cancelled event's types never change again (no edit, no booking, no hold), so they are set whole.
-    return [{**t, "seats_available": t["capacity"], "tickets_sold": 0, "revenue_cents": 0, "seats_held": 0} for t in types]
+    unsold = {"tickets_sold": 0, "revenue_cents": 0, "seats_held": 0, "waitlist_waiting": 0}
+    return [{**t, "seats_available": t["capacity"], **unsold} for t in types]
 
 
 def _cancel_by_event(booking_id, moment):

@@ -185,3 +185,26 @@ def test_the_line_reads_back_through_the_orm(sold_out, in_line):
     assert first.hold == event.holds[0].id and event.holds[0].entry == first.id and first.offered_at >= first.at
     assert (second.id, second.state, second.hold, second.offered_at) == (waiting.entry["id"], "WAITING", None, None)
     assert event.types[0].waitlist_waiting == 1
+
+
+def test_cancelling_the_event_closes_its_line_and_tells_those_in_it(sold_out, in_line, organizer_client):
+    event_id, (cancel_first, _) = sold_out(1, 1)
+    offered = in_line(event_id, 1)
+    waiting = in_line(event_id, 1)
+    cancel_first()
+    assert entry_of(offered)["state"] == "OFFERED"
+
+    response = organizer_client.post(f"/events/{event_id}/cancel", {"reason": "Storm"}, format="json")
+
+    assert response.status_code == 200, response.content
+    for client in (offered, waiting):
+        entry = entry_of(client)
+        assert (entry["state"], entry["position"], entry["hold_id"]) == ("CLOSED", None, None)
+        assert entry["event_status"] == "CANCELLED"
+    doc = event_doc(event_id)
+    assert doc["holds"] == [] and doc["seats_held"] == 0
+    assert [t["waitlist_waiting"] for t in doc["types"]] == [0]
+    assert_seats_add_up(event_id)
+    # A closed entry leaves the list like a finished one.
+    assert waiting.delete(f"/waitlist/{waiting.entry['id']}").status_code == 204
+    assert waiting.entry["id"] not in mine(waiting)

@@ -52,6 +52,24 @@ def test_an_offer_reaches_the_right_customer_only_on_both_transports_across_proc
     assert_seats_add_up(event_id)
 
 
+def test_those_in_line_hear_that_the_event_was_cancelled(start_server, organizer, make_user, create_event, listeners):
+    server = start_server()
+    holder, waiting = make_user(), make_user()
+    socket, plain = listeners.socketio(server, waiting), listeners.websocket(server, waiting)
+    plain.ready()
+    event_id = create_event(publish=True, capacity=1)["id"]
+    book_through(server, holder, event_id, qty=1)
+    post_as(server, waiting, f"/events/{event_id}/waitlist", {"qty": 1}, status=201)
+
+    post_as(server, organizer, f"/events/{event_id}/cancel", {"reason": "Storm"})
+
+    for client in (socket, plain):
+        notice = client.wait_for("event.cancelled")
+        assert (notice["event_id"], notice["reason"]) == (event_id, "Storm")
+    (entry,) = [e for e in _entries(server, waiting) if e["event_id"] == event_id]
+    assert entry["state"] == "CLOSED"
+
+
 def _entries(server, user):
     response = httpx.get(f"{server.url}/waitlist/me", headers={"Authorization": f"Bearer {token_for(user)}"}, timeout=WAIT)
     assert response.status_code == 200, response.text
