@@ -4,7 +4,7 @@ from rest_framework import serializers
 from bookings.models import BookingStatus
 from eventbooking.ids import EVENT_ID, HOLD_ID, MAX_LENGTH, TICKET_TYPE_ID
 from eventbooking.money import MoneyField
-from eventbooking.output import boolean, integer, money, text, when
+from eventbooking.output import boolean, booking_sale, text, when
 from eventbooking.pagination import PageInput
 from eventbooking.serializers import StrictSerializer, WholeNumberField
 
@@ -128,12 +128,7 @@ def booking_output(booking, event):
         "event_title": text(event["title"]),
         "event_starts_at": when(event["starts_at"]),
         "event_status": text(event["status"]),
-        "ticket_type_id": text(booking.get("ticket_type_id", "")),
-        "ticket_type_name": text(booking.get("ticket_type_name", "")),
-        "qty": integer(booking["qty"]),
-        "unit_price": money(booking["unit_price_cents"]),
-        "amount": money(booking["amount_cents"]),
-        "status": text(booking["status"]),
+        **booking_sale(booking),
         "cancelled_by_event": boolean(booking["cancelled_by_event"]),
         "created_at": when(booking["created_at"]),
         "cancelled_at": when(booking.get("cancelled_at")),

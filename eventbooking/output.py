@@ -38,6 +38,19 @@ def boolean(value):
     return bool(value)
 
 
+def booking_sale(booking):
+    """The fields a booking's answer and its organizer's notice share, in their order:
+    what was sold, at what price, and its status."""
+    return {
+        "ticket_type_id": text(booking.get("ticket_type_id", "")),
+        "ticket_type_name": text(booking.get("ticket_type_name", "")),
+        "qty": integer(booking["qty"]),
+        "unit_price": money(booking["unit_price_cents"]),
+        "amount": money(booking["amount_cents"]),
+        "status": text(booking["status"]),
+    }
+
+
 def when(value):
     """DateTimeField with the ISO 8601 format: in the current timezone (UTC here), `Z` for +00:00."""
     if not value:

@@ -21,7 +21,7 @@ import logging
 from rest_framework import serializers
 
 from eventbooking.money import MoneyField
-from eventbooking.output import integer, money, text, when
+from eventbooking.output import booking_sale, integer, money, text, when
 from notifications.realtime import dispatcher
 
 log = logging.getLogger(__name__)
@@ -67,12 +67,7 @@ def booking_notice(booking, event):
         "booking_id": text(booking["_id"]),
         "event_id": text(event["_id"]),
         "event_title": text(event["title"]),
-        "ticket_type_id": text(booking.get("ticket_type_id", "")),
-        "ticket_type_name": text(booking.get("ticket_type_name", "")),
-        "qty": integer(booking["qty"]),
-        "unit_price": money(booking["unit_price_cents"]),
-        "amount": money(booking["amount_cents"]),
-        "status": text(booking["status"]),
+        **booking_sale(booking),
         "seats_available": integer(event["seats_available"]),
         "ticket_types": None if event.get("types", []) is None else [
             {
