@@ -21,8 +21,6 @@ import os
 import statistics
 import sys
 import time
-import uuid
-from datetime import timedelta
 
 from setup_django import setup_django
 
@@ -33,30 +31,16 @@ import socketio  # noqa: E402
 import websockets  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from accounts.models import Role, User  # noqa: E402
+from accounts.models import Role  # noqa: E402
 from accounts.services import user_issue_tokens  # noqa: E402
-from eventbooking.mongo import collection  # noqa: E402
-from eventbooking.timeutil import now  # noqa: E402
-from events.services import event_create, event_publish  # noqa: E402
+from seeding import clear, published_event, user  # noqa: E402
 from tests.servers import DaphneServer  # noqa: E402
 
 
 def seed(bookings, customers):
     """An organizer, customers and one published event with a seat for every booking."""
-    for name in ("users", "events", "bookings", "idempotency_keys", "counters"):
-        collection(name).delete_many({})
-
-    def user(role):
-        person = User(name=role.title(), email=f"{role.lower()}-{uuid.uuid4().hex[:10]}@example.com", role=role)
-        person.set_unusable_password()
-        person.save()
-        return person
-
-    organizer = user(Role.ORGANIZER)
-    data = {"title": "Bench night", "city": "Lyon", "venue": "Hall", "starts_at": now() + timedelta(days=30),
-            "price_cents": 1500, "capacity": bookings}
-    event_id = event_create(organizer=organizer, data=data)["_id"]
-    event_publish(event_id=event_id, actor=organizer)
+    clear()
+    organizer, event_id = published_event(bookings)
     tokens = [user_issue_tokens(user=user(Role.CUSTOMER))["access"] for _ in range(customers)]
     return user_issue_tokens(user=organizer)["access"], tokens, event_id
 

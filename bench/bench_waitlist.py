@@ -21,8 +21,6 @@ import os
 import statistics
 import sys
 import time
-import uuid
-from datetime import timedelta
 
 from setup_django import setup_django
 
@@ -33,32 +31,18 @@ import socketio  # noqa: E402
 import websockets  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from accounts.models import Role, User  # noqa: E402
+from accounts.models import Role  # noqa: E402
 from accounts.services import user_issue_tokens  # noqa: E402
 from bookings.services import booking_create  # noqa: E402
-from eventbooking.mongo import collection  # noqa: E402
-from eventbooking.timeutil import now  # noqa: E402
-from events.services import event_create, event_publish  # noqa: E402
+from seeding import clear, published_event, user  # noqa: E402
 from tests.servers import DaphneServer  # noqa: E402
 from waitlist.services import waitlist_join  # noqa: E402
 
 
 def seed(count):
     """[(holder token, booking id)], [(waiting customer token, entry id)] in line order."""
-    for name in ("users", "events", "bookings", "idempotency_keys", "counters"):
-        collection(name).delete_many({})
-
-    def user(role):
-        person = User(name=role.title(), email=f"{role.lower()}-{uuid.uuid4().hex[:10]}@example.com", role=role)
-        person.set_unusable_password()
-        person.save()
-        return person
-
-    organizer = user(Role.ORGANIZER)
-    data = {"title": "Bench night", "city": "Lyon", "venue": "Hall", "starts_at": now() + timedelta(days=30),
-            "price_cents": 1500, "capacity": count}
-    event_id = event_create(organizer=organizer, data=data)["_id"]
-    event_publish(event_id=event_id, actor=organizer)
+    clear()
+    _, event_id = published_event(count)
     holders, line = [], []
     for _ in range(count):
         holder = user(Role.CUSTOMER)

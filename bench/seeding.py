@@ -1,0 +1,33 @@
+"""Seeding shared by the real-time benchmarks (import after setup_django): an empty
+database, users made without a password (their tokens are minted directly), and one
+published event."""
+
+import uuid
+from datetime import timedelta
+
+from accounts.models import Role, User
+from eventbooking.mongo import collection
+from eventbooking.timeutil import now
+from events.services import event_create, event_publish
+
+
+def clear():
+    for name in ("users", "events", "bookings", "idempotency_keys", "counters"):
+        collection(name).delete_many({})
+
+
+def user(role):
+    person = User(name=role.title(), email=f"{role.lower()}-{uuid.uuid4().hex[:10]}@example.com", role=role)
+    person.set_unusable_password()
+    person.save()
+    return person
+
+
+def published_event(capacity):
+    """(organizer, event id): a new organizer's published event of `capacity` seats at 15.00."""
+    organizer = user(Role.ORGANIZER)
+    data = {"title": "Bench night", "city": "Lyon", "venue": "Hall", "starts_at": now() + timedelta(days=30),
+            "price_cents": 1500, "capacity": capacity}
+    event_id = event_create(organizer=organizer, data=data)["_id"]
+    event_publish(event_id=event_id, actor=organizer)
+    return organizer, event_id
