@@ -2,11 +2,15 @@
 going to the line: waitlist/offers.py). Each change is one conditional update of the event
 document, like a booking: the entry and its type's `waitlist_waiting` move together."""
 
+from bookings.services.reserve import OverTypeMaximum
+from bookings.services.reserve import _not_open as not_open
+from bookings.services.reserve import _started as started
 from eventbooking.errors import Conflict, Forbidden, NotFound
 from eventbooking.ids import WAITLIST, WAITLIST_ID, next_public_id
 from eventbooking.mongo import events
 from eventbooking.timeutil import now
 from events.models import EventStatus
+from events.services import EventNotFound
 from events.store import event_find_one_and_update
 from events.ticket_types import type_for_booking
 from notifications.services import WAITLIST_CHANGED, notify
@@ -17,25 +21,12 @@ PUBLISHED = EventStatus.PUBLISHED.value
 ATTEMPTS = 10
 
 
-class WaitlistEventNotFound(NotFound):
-    code = "event_not_found"
-    message = "No such event."
-
-
-class EventNotBookable(Conflict):
-    code = "event_not_bookable"
-
-
 class SeatsAvailable(Conflict):
     code = "seats_available"
 
 
 class AlreadyInLine(Conflict):
     code = "already_in_waitlist"
-
-
-class OverTypeMaximum(Conflict):
-    code = "over_ticket_type_maximum"
 
 
 class EntryNotFound(NotFound):
@@ -46,11 +37,11 @@ class EntryNotFound(NotFound):
 def _check_joinable(event, customer, qty, ticket_type_id):
     """The type to wait for, or the refusal that explains why not."""
     if event is None or event["status"] == EventStatus.DRAFT:
-        raise WaitlistEventNotFound()
+        raise EventNotFound()
     if event["status"] != PUBLISHED:
-        raise EventNotBookable(f"This event is {event['status'].lower()}, not open for booking.", status=event["status"])
+        raise not_open(event["status"])
     if event["starts_at"] <= now():
-        raise EventNotBookable("This event has already started.", code="event_started")
+        raise started()
     ticket_type = type_for_booking(event=event, ticket_type_id=ticket_type_id)
     most = ticket_type["max_per_booking"]
     if most is not None and qty > most:

@@ -26,9 +26,9 @@ from django.conf import settings
 
 from bookings.faults import fault
 # A hold is refused for the reasons a booking is, checked the same way (one package).
-from bookings.services.reserve import EventNotBookable
 from bookings.services.reserve import _check_bookable as check_bookable
 from bookings.services.reserve import _not_open as not_open
+from bookings.services.reserve import _started as started
 from bookings.services.reserve import _type_as_read as type_as_read
 from eventbooking.errors import Conflict, DomainError, NotFound
 from eventbooking.ids import HOLD, HOLD_ID, next_public_id
@@ -267,7 +267,7 @@ def hold_claim(*, customer, hold_id, booking_id, expect=None):
         if event["status"] != PUBLISHED:
             raise not_open(event["status"])
         if event["starts_at"] <= moment:
-            raise EventNotBookable("This event has already started.", code="event_started")
+            raise started()
         if hold["expires_at"] <= moment:
             _give_back(event["_id"], hold, expired_by=moment)
             raise HoldExpired()

@@ -46,6 +46,10 @@ def _not_open(status):
     return EventNotBookable(f"This event is {status.lower()}, not open for booking.", status=status)
 
 
+def _started():
+    return EventNotBookable("This event has already started.", code="event_started")
+
+
 def booking_create(*, customer, event_id=None, qty=None, ticket_type_id=None, hold_id=None, idempotency_key=None):
     """Book `qty` seats of a ticket type of an event (`ticket_type_id` None: the event's
     only type), or the seats of the customer's hold `hold_id` (holds.py). Returns
@@ -73,7 +77,7 @@ def _check_bookable(event, qty, ticket_type_id):
     if event["status"] != PUBLISHED:
         raise _not_open(event["status"])
     if event["starts_at"] <= now():
-        raise EventNotBookable("This event has already started.", code="event_started")
+        raise _started()
     ticket_type = type_for_booking(event=event, ticket_type_id=ticket_type_id)
     _check_type(ticket_type, qty)
     left = min(event["seats_available"], ticket_type["seats_available"])
