@@ -18,7 +18,6 @@ import asyncio
 import json
 import logging
 import os
-import statistics
 import sys
 import time
 
@@ -33,7 +32,7 @@ from django.conf import settings  # noqa: E402
 
 from accounts.models import Role  # noqa: E402
 from accounts.services import user_issue_tokens  # noqa: E402
-from seeding import clear, published_event, user  # noqa: E402
+from common import clear, percentiles, published_event, user  # noqa: E402
 from tests.servers import DaphneServer  # noqa: E402
 
 
@@ -95,12 +94,6 @@ async def run(a, b, organizer_token, customer_tokens, event_id, bookings, client
     await ws.close()
     await sio.disconnect()
     return answered, sent, heard, failures, elapsed
-
-
-def percentiles(values):
-    values = sorted(values)
-    pick = lambda q: values[min(len(values) - 1, int(len(values) * q))] * 1000  # noqa: E731
-    return {"p50": statistics.median(values) * 1000, "p99": pick(0.99), "max": values[-1] * 1000, "min": values[0] * 1000}
 
 
 def main():

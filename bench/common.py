@@ -1,7 +1,8 @@
-"""Seeding shared by the real-time benchmarks (import after setup_django): an empty
-database, users made without a password (their tokens are minted directly), and one
-published event."""
+"""What the real-time benchmarks share (import after setup_django): seeding an empty
+database, users made without a password (their tokens are minted directly) and one
+published event; and the percentiles they print."""
 
+import statistics
 import uuid
 from datetime import timedelta
 
@@ -31,3 +32,10 @@ def published_event(capacity):
     event_id = event_create(organizer=organizer, data=data)["_id"]
     event_publish(event_id=event_id, actor=organizer)
     return organizer, event_id
+
+
+def percentiles(values):
+    """{"p50", "p99", "max", "min"} of `values` (seconds), in milliseconds."""
+    values = sorted(values)
+    pick = lambda q: values[min(len(values) - 1, int(len(values) * q))] * 1000  # noqa: E731
+    return {"p50": statistics.median(values) * 1000, "p99": pick(0.99), "max": values[-1] * 1000, "min": values[0] * 1000}
