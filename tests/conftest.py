@@ -70,6 +70,18 @@ def project_hashers(settings):
 
 
 @pytest.fixture
+def inject(settings):
+    """inject(spec): make the booking steps of this (test) process fail or crash at a
+    fault point (bookings/faults.py), e.g. "after_reserve" or "crash:after_insert"."""
+
+    def set_fault(spec):
+        settings.TESTING = True
+        settings.BOOKING_FAULT_INJECTION = spec
+
+    return set_fault
+
+
+@pytest.fixture
 def make_user():
     return new_user
 

@@ -15,15 +15,6 @@ from eventbooking.timeutil import now
 from tests.helpers import assert_invariant, book, event_doc
 
 
-@pytest.fixture
-def inject(settings):
-    def set_fault(spec):
-        settings.TESTING = True
-        settings.BOOKING_FAULT_INJECTION = spec
-
-    return set_fault
-
-
 def test_failing_after_the_seats_are_taken_puts_them_back(inject, create_event, customer_client, api):
     event_id = create_event(publish=True, capacity=4, price="25.00")["id"]
     book(customer_client, event_id, 1)

@@ -3,22 +3,11 @@ the invariant capacity == seats_available + seats_held + confirmed seats holds t
 
 from datetime import timedelta
 
-import pytest
-
 from bookings.services import bookings_reconcile
 from eventbooking.mongo import collection
 from eventbooking.timeutil import now
 from tests.bookings.test_holds import hold
 from tests.helpers import assert_invariant, event_doc
-
-
-@pytest.fixture
-def inject(settings):
-    def set_fault(spec):
-        settings.TESTING = True
-        settings.BOOKING_FAULT_INJECTION = spec
-
-    return set_fault
 
 
 def claim(client, hold_id):

@@ -9,15 +9,6 @@ from tests.helpers import assert_seats_add_up, book_through, event_doc, post_as,
 from tests.realtime.clients import WAIT
 
 
-@pytest.fixture
-def inject(settings):
-    def set_fault(spec):
-        settings.TESTING = True
-        settings.BOOKING_FAULT_INJECTION = spec
-
-    return set_fault
-
-
 def state(event_id, entry_id):
     return next(e for e in event_doc(event_id)["waitlist"] if e["id"] == entry_id)
 
