@@ -28,10 +28,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from devtools.services import die_with_parent  # noqa: E402
+from devtools.services import check_free, die_with_parent  # noqa: E402
 
 APP = "eventbooking.asgi:application"
 BACKLOG = 1024
+# The service logs every request itself (eventbooking/middleware.py), with its request id.
+DAPHNE = [sys.executable, "-m", "daphne", "--access-log", os.devnull]
 
 
 def worker_count(settings, cpus):
@@ -56,12 +58,7 @@ def listening_sockets(host, port, count):
     family, kind, proto, _, address = socket.getaddrinfo(
         host, port, family=socket.AF_INET, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
     )[0]
-    with socket.socket(family, kind, proto) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(address)
-        except OSError as exc:
-            sys.exit(f"cannot listen on {host}:{port}: {exc.strerror}")
+    check_free(host, port)
     sockets = []
     for _ in range(count):
         sock = socket.socket(family, kind, proto)
@@ -74,8 +71,10 @@ def listening_sockets(host, port, count):
 
 
 def serve_one(host, port):
+    if port:
+        check_free(host, port)
     interface = host.strip("[]").replace(":", r"\:")
-    daphne = [sys.executable, "-m", "daphne", "-e", f"tcp:port={port}:interface={interface}:backlog={BACKLOG}", APP]
+    daphne = DAPHNE + ["-e", f"tcp:port={port}:interface={interface}:backlog={BACKLOG}", APP]
     os.execv(sys.executable, daphne)
 
 
@@ -83,7 +82,7 @@ def serve_many(host, port, count):
     sockets = listening_sockets(host, port, count)
     procs = []
     for sock in sockets:
-        command = [sys.executable, "-m", "daphne", "-e", f"fd:fileno={sock.fileno()}", APP]
+        command = DAPHNE + ["-e", f"fd:fileno={sock.fileno()}", APP]
         procs.append(subprocess.Popen(command, pass_fds=[sock.fileno()], preexec_fn=die_with_parent))
         sock.close()
     print(f"web: {count} daphne processes on {host}:{port} (pids {' '.join(str(p.pid) for p in procs)})", flush=True)

@@ -285,7 +285,11 @@ LOGGING = {
     "filters": {"request_error": {"()": "eventbooking.logfilters.RequestErrorFilter"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # One record per failed request, with its id (the API's own are logged by eventbooking.errors).
-    "loggers": {"django.request": {"level": "ERROR", "filters": ["request_error"]}},
+    "loggers": {
+        "django.request": {"level": "ERROR", "filters": ["request_error"]},
+        # daphne's start-up chatter (endpoints, "HTTP/2 support not enabled"); `make run` prints its own banner.
+        "daphne": {"level": "WARNING"},
+    },
 }
 
 # OpenAPI schema at /schema/, Swagger UI at /docs/ (assets served locally by the sidecar).

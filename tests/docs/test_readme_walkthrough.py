@@ -6,9 +6,10 @@ promise is checked.
 A comment `# 201 {"id": "EVT-0001", ...}` under a curl command says what that
 command answers: the status, and key/value pairs found in the JSON body (a
 string with "..." in it is a placeholder). A curl
-command without such a comment must answer 2xx. A comment holding
-`prints "..."` is a line the walk-through's background listener must print.
-Statuses and bodies are recorded by a `curl` placed first on PATH, which runs
+command without such a comment must answer 2xx; in the README such a command
+also shows its status after the body, on a line of its own (`-w`). A comment
+holding `prints "..."` is a line the walk-through's background listener must print.
+Statuses and outputs are recorded by a `curl` placed first on PATH, which runs
 the real curl and passes its output through unchanged."""
 
 import base64
@@ -43,13 +44,16 @@ pytestmark = pytest.mark.slow
 DROPPED_ENV = {"REDIS_URL", "REALTIME_REDIS_URL", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "EVENTBOOKING_LOCAL_MONGO"}
 
 CURL_SHIM = """#!/bin/bash
-# Runs the real curl; records its status and body for the test; output unchanged.
-body=$(mktemp)
-status=$("$REAL_CURL" -o "$body" -w '%{http_code}' "$@")
+# Runs the real curl; records its status (from the headers) and its output for the
+# test; output unchanged.
+headers=$(mktemp)
+out=$(mktemp)
+"$REAL_CURL" -D "$headers" "$@" > "$out"
 rc=$?
-cat "$body"
-printf '%s %s\\n' "$status" "$(base64 -w0 < "$body")" >> "$CURL_LOG"
-rm -f "$body"
+cat "$out"
+status=$(awk '/^HTTP\\//{code=$2} END{print code}' "$headers")
+printf '%s %s\\n' "$status" "$(base64 -w0 < "$out")" >> "$CURL_LOG"
+rm -f "$headers" "$out"
 exit $rc
 """
 
@@ -58,16 +62,21 @@ def sh_blocks(text):
     return re.findall(r"^```sh\n(.*?)^```", text, re.S | re.M)
 
 
-def walkthrough():
-    """The README's walk-through section's `sh` blocks, then docs/api.md's, which
-    continue it in the same shell: one script."""
+def readme_walkthrough():
+    """The README's walk-through section's `sh` blocks."""
     text = (ROOT / "README.md").read_text()
     start = text.index(SECTION)
     end = text.find("\n## ", start + len(SECTION))
-    readme = sh_blocks(text[start : end if end != -1 else None])
+    return "\n".join(sh_blocks(text[start : end if end != -1 else None]))
+
+
+def walkthrough():
+    """The README's walk-through, then docs/api.md's `sh` blocks, which continue it
+    in the same shell: one script."""
+    readme = readme_walkthrough()
     api = sh_blocks((ROOT / "docs" / "api.md").read_text())
     assert readme and api, "the walk-through or docs/api.md lost its ```sh blocks"
-    return "\n".join(readme + api)
+    return "\n".join([readme] + api)
 
 
 def expectations(script):
@@ -188,7 +197,15 @@ def test_the_readme_walkthrough_and_the_api_examples_run_as_written(make_run, tm
         status, _, body = line.partition(" ")
         answers.append((int(status), base64.b64decode(body).decode()))
     assert len(answers) == calls, f"{len(answers)} curl answers for {calls} curl commands:\n{output}"
-    for index, (status, body) in enumerate(answers):
+    readme_calls, readme_expected, _ = expectations(readme_walkthrough())
+    for index, (status, shown) in enumerate(answers):
+        # The README's commented commands print the status after the body (`-w`).
+        trailer = f"\n{status}\n"
+        if index < readme_calls and index in readme_expected:
+            assert shown.endswith(trailer) and not shown.endswith("\n" + trailer), (
+                f"README curl command {index + 1} does not show its status on a line after the body: {shown!r}"
+            )
+        body = shown[: -len(trailer)] if shown.endswith(trailer) else shown
         want_status, pairs = expected.get(index, (None, []))
         if want_status is None:
             assert 200 <= status < 300, f"curl command {index + 1} answered {status}: {body}\n{output}"

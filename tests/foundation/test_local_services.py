@@ -39,10 +39,12 @@ def test_services_do_not_outlive_the_wrapper(tmp_path, how):
          "--beside", reconciler, "--", "sleep", "120"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True, start_new_session=True,
     )
-    mongo_uri = wrapper.stdout.readline().split(" at ")[1].strip()
-    redis_url = wrapper.stdout.readline().split(" at ")[1].strip()
-    reconciler_pid = int(wrapper.stdout.readline().split()[1])
-    assert wrapper.stdout.readline().startswith("reconcile_bookings: every 1s")
+    # "==> ..." lines say what starts; the others what is there.
+    lines = (line for line in wrapper.stdout if not line.startswith("==> "))
+    mongo_uri = next(lines).split(" at ")[1].strip()
+    redis_url = next(lines).split(" at ")[1].strip()
+    reconciler_pid = int(next(lines).split()[1])
+    assert next(lines).startswith("reconcile_bookings: every 1s")
     print(f"services up in {time.monotonic() - started:.2f}s")
     mongo_port, redis_port = int(mongo_uri.split(":")[2].split("/")[0]), int(redis_url.split(":")[2].split("/")[0])
     client = MongoClient(mongo_uri, serverSelectionTimeoutMS=5000)

@@ -13,6 +13,7 @@ def test_a_second_wrapper_on_the_same_data_directory_says_what_holds_it(tmp_path
     wrapper = [sys.executable, "devtools/services.py", "--mongo", "h2", "--data", str(tmp_path), "--"]
     first = subprocess.Popen(wrapper + ["sleep", "120"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True, start_new_session=True)
     try:
+        assert first.stdout.readline().startswith("==> Starting the local MongoDB-compatible server")
         assert "local MongoDB-compatible server (h2)" in first.stdout.readline()
         second = subprocess.run(wrapper + ["true"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
         assert second.returncode != 0
