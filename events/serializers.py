@@ -60,7 +60,8 @@ def price_field():
 
 class TicketTypeInput(StrictSerializer):
     """One ticket type in an event's `types`: with `id`, a change to that type (fields
-    left out stay as they are); without, a new type (`name` and `capacity` required)."""
+    left out stay as they are), or with `"remove": true` its deletion; without `id`, a
+    new type (`name` and `capacity` required)."""
 
     id = serializers.RegexField(
         rf"^{TICKET_TYPE_ID.pattern}$", max_length=20, required=False,
@@ -73,6 +74,9 @@ class TicketTypeInput(StrictSerializer):
     sales_end = AwareDateTimeField(required=False, allow_null=True)
     max_per_booking = WholeNumberField(min_value=1, max_value=settings.MAX_TICKETS_PER_BOOKING, required=False, allow_null=True)
     sort_order = WholeNumberField(min_value=-1000, max_value=1000, required=False)
+    remove = serializers.BooleanField(
+        required=False, help_text="With `id` alone, in PATCH /events/:id: delete this type (refused once it has sales)."
+    )
 
     def to_internal_value(self, data):
         values = super().to_internal_value(data)
@@ -105,6 +109,12 @@ class EventInput(StrictSerializer):
         if "price" in values:
             values["price_cents"] = to_cents(values.pop("price"))
         return values
+
+
+class EventTypesInput(StrictSerializer):
+    """PUT /events/:id/types: the whole new list of ticket types (a type left out is deleted)."""
+
+    types = serializers.ListField(child=TicketTypeInput(), min_length=1, max_length=MAX_TYPES)
 
 
 class EventCancelInput(StrictSerializer):
