@@ -59,10 +59,10 @@ class BookingCreateView(Endpoint):
             "`ticket_type_required`: the event sells several ticket types and `ticketTypeId` is missing; "
             "`hold_mismatch`: `eventId`, `qty` or `ticketTypeId` given with `holdId` differ from the hold's.",
             403: "`permission_denied`: only customers book.",
-            404: "`event_not_found`, `ticket_type_not_found` (the event has no such ticket type), "
+            404: "`event_not_found` (also a draft's id: drafts do not leak), `ticket_type_not_found` (the event has no such ticket type), "
             "`hold_not_found` (no live hold of the caller's with this id: never made, someone else's, "
             "already booked, released, or expired and collected).",
-            409: "`event_not_bookable` (not published; `status` says what it is), `event_started`, "
+            409: "`event_not_bookable` (cancelled; `status` says so), `event_started`, "
             "`ticket_type_not_on_sale` (outside its `sales_start`/`sales_end`), `over_ticket_type_maximum` "
             "(`max_per_booking` says the type's limit), "
             "`not_enough_seats` (`seats_available` says how many are left, of the type or of the event's "
@@ -154,7 +154,7 @@ class HoldCreateView(Endpoint):
         errors={
             400: "`validation_error` (as POST /bookings), `ticket_type_required`.",
             403: "`permission_denied`: only customers hold seats.",
-            404: "`event_not_found`, `ticket_type_not_found`.",
+            404: "`event_not_found` (a draft's id too), `ticket_type_not_found`.",
             409: "As POST /bookings: `event_not_bookable`, `event_started`, `ticket_type_not_on_sale`, "
             "`over_ticket_type_maximum`, `not_enough_seats`, `seats_owed_to_waitlist`, `event_busy`; and "
             "`hold_limit_reached` (the caller would hold more than `max_held_seats` seats of this event at once; "
