@@ -45,7 +45,10 @@ class AwareDateTimeField(serializers.DateTimeField):
     """A datetime with an explicit timezone, kept to the millisecond as MongoDB stores it."""
 
     def to_internal_value(self, value):
-        parsed = parse_datetime(value) if isinstance(value, str) else None
+        try:
+            parsed = parse_datetime(value) if isinstance(value, str) else None
+        except ValueError:  # well-formed but impossible ("12:99"): DRF's own parse says so below
+            parsed = None
         if parsed is not None and parsed.tzinfo is None:
             raise serializers.ValidationError(
                 "Give a timezone (e.g. 2030-05-01T20:00:00Z).", code="naive_datetime"

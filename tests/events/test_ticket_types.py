@@ -195,6 +195,7 @@ def test_malformed_types_are_400_naming_the_field_nested_by_index(organizer_clie
         ({"types": [{"name": "A", "capacity": 3, "colour": "red"}]}, ("types", "0", "colour")),
         ({"types": [{"name": "A", "capacity": 3}, {"name": "B", "capacity": 3, **window}]}, ("types", "1", "sales_end")),
         ({"title": "No seats"}, ("capacity",)),
+        ({"types": [{"name": "A", "capacity": 3, "sales_end": "2030-01-01T12:99:00Z"}]}, ("types", "0", "sales_end")),
     ]
     for types, path in cases:
         response = organizer_client.post("/events", event_body(price=None, capacity=None, **types), format="json")
