@@ -15,8 +15,14 @@ import base64
 
 from bson import ObjectId
 from django.utils.translation import gettext_lazy as _
-from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenBackendError, TokenError
+from rest_framework_simplejwt.authentication import AUTH_HEADER_TYPE_BYTES, JWTAuthentication
+from rest_framework_simplejwt.exceptions import (
+    AuthenticationFailed,
+    ExpiredTokenError,
+    InvalidToken,
+    TokenBackendError,
+    TokenError,
+)
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.state import token_backend
@@ -54,8 +60,36 @@ class CheckedRefreshToken(RefreshToken):
     _token_backend = CheckedTokenBackend()
 
 
+def token_expired(what, then):
+    """401 `token_expired`: a genuine token past its `exp` (PyJWT checks the signature
+    first, so a forged one is `token_not_valid`). The client refreshes, or logs in again."""
+    return InvalidToken(f"The {what} token has expired: {then}.", code="token_expired")
+
+
 class TokenAuthentication(JWTAuthentication):
-    """simplejwt's authentication, refusing claims of the wrong shape with a 401."""
+    """simplejwt's authentication, refusing claims of the wrong shape with a 401, and
+    saying what is wrong where simplejwt does not: an expired token (`token_expired`,
+    as the real-time endpoints say), a header without the Bearer scheme."""
+
+    def get_raw_token(self, header):
+        parts = header.split()
+        if parts and parts[0] not in AUTH_HEADER_TYPE_BYTES:
+            # simplejwt ignores such a header: a client sending its bare token would be
+            # told "no credentials", or served as anonymous on a public route.
+            raise AuthenticationFailed(
+                'Send the access token as "Authorization: Bearer <token>".', code="bad_authorization_header"
+            )
+        return super().get_raw_token(header)
+
+    def get_validated_token(self, raw_token):
+        for token_class in api_settings.AUTH_TOKEN_CLASSES:
+            try:
+                return token_class(raw_token)
+            except ExpiredTokenError:
+                raise token_expired("access", "refresh it (POST /token/refresh)") from None
+            except TokenError:
+                pass
+        return super().get_validated_token(raw_token)
 
     def get_user(self, validated_token):
         user_id = validated_token.get(api_settings.USER_ID_CLAIM)
@@ -100,6 +134,8 @@ class RefreshInput(TokenRefreshSerializer):
     def validate(self, attrs):
         try:
             refresh = self.token_class(attrs["refresh"])
+        except ExpiredTokenError:
+            raise token_expired("refresh", "log in again (POST /login)") from None
         except TokenError as exc:
             raise InvalidToken(str(exc)) from None
         TokenAuthentication().get_user(refresh)

@@ -9,6 +9,7 @@ raise eventbooking.errors.Forbidden.
 from rest_framework.permissions import BasePermission
 
 from accounts.models import Role
+from eventbooking.errors import Forbidden
 
 ANYONE = "anyone"
 AUTHENTICATED = frozenset({Role.ORGANIZER, Role.CUSTOMER})
@@ -17,6 +18,9 @@ CUSTOMERS = frozenset({Role.CUSTOMER})
 
 
 class RolePermission(BasePermission):
+    """A refusal by role is a 403 `permission_denied` naming the roles that may
+    (`required_roles`); a method with no rule is refused plainly."""
+
     message = "Your role may not do this."
 
     def has_permission(self, request, view):
@@ -30,5 +34,11 @@ class RolePermission(BasePermission):
             return True
         user = request.user
         if not (user and user.is_authenticated):
-            return False
-        return user.role in rule
+            return False  # DRF answers 401: no or bad credentials come first
+        if user.role not in rule:
+            needed = [str(role) for role in sorted(rule)]
+            raise Forbidden(
+                f"Only {' or '.join(role.lower() + 's' for role in needed)} may do this; you are {user.role.lower()}.",
+                required_roles=needed,
+            )
+        return True

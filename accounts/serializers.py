@@ -10,7 +10,10 @@ class RegisterInput(StrictSerializer):
     name = serializers.CharField(max_length=150, trim_whitespace=True)
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
-    role = serializers.ChoiceField(choices=Role.choices)
+    role = serializers.ChoiceField(
+        choices=Role.choices,
+        error_messages={"invalid_choice": f'"{{input}}" is not a role: give {" or ".join(Role.values)}.'},
+    )
 
     def validate_email(self, value):
         return normalize_email(value)

@@ -3,7 +3,6 @@ from rest_framework import status
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.views import TokenRefreshView
 
@@ -19,6 +18,7 @@ from accounts.throttles import (
     register_throttle_check,
 )
 from eventbooking.schema import api_doc
+from eventbooking.endpoint import Endpoint, StrictQuery
 
 
 class InvalidCredentials(AuthenticationFailed):
@@ -36,7 +36,7 @@ class PublicEndpoint:
         return 'Bearer realm="api"'
 
 
-class RegisterView(PublicEndpoint, APIView):
+class RegisterView(PublicEndpoint, Endpoint):
 
     @api_doc(summary="Register an organizer or a customer", request=RegisterInput, responses={201: UserOutput}, errors=(400, 409, 429), public=True)
     def post(self, request):
@@ -47,7 +47,7 @@ class RegisterView(PublicEndpoint, APIView):
         return Response(UserOutput(user).data, status=status.HTTP_201_CREATED)
 
 
-class LoginView(PublicEndpoint, APIView):
+class LoginView(PublicEndpoint, Endpoint):
     throttle_classes = [LoginAddressThrottle, LoginEmailAddressThrottle, LoginEmailFailuresThrottle]
 
     @api_doc(summary="Log in: access and refresh tokens", request=LoginInput, responses={200: TokensOutput}, errors=(400, 401, 429), public=True)
@@ -63,13 +63,13 @@ class LoginView(PublicEndpoint, APIView):
         return Response(TokensOutput({**user_issue_tokens(user=user), "user": user}).data)
 
 
-class RefreshView(PublicEndpoint, TokenRefreshView):
+class RefreshView(PublicEndpoint, StrictQuery, TokenRefreshView):
     @api_doc(summary="A new access token from a refresh token", request=TokenRefreshSerializer, responses={200: TokenRefreshSerializer}, errors=(400, 401), public=True)
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
 
 
-class MeView(APIView):
+class MeView(Endpoint):
     roles = {"GET": AUTHENTICATED}
     permission_classes = [RolePermission]
 

@@ -1,13 +1,13 @@
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.permissions import ORGANIZERS, RolePermission
 from analytics.selectors import organizer_analytics
 from analytics.serializers import OrganizerAnalyticsOutput
 from eventbooking.schema import api_doc
+from eventbooking.endpoint import Endpoint
 
 
-class OrganizerAnalyticsView(APIView):
+class OrganizerAnalyticsView(Endpoint):
     roles = {"GET": ORGANIZERS}
     permission_classes = [RolePermission]
 

@@ -5,6 +5,7 @@ from bookings import views
 urlpatterns = [
     path("bookings", views.BookingCreateView.as_view(), name="booking-create"),
     path("bookings/me", views.BookingListMineView.as_view(), name="booking-mine"),
+    path("bookings/<str:booking_id>", views.BookingDetailView.as_view(), name="booking-detail"),
     path("bookings/<str:booking_id>/cancel", views.BookingCancelView.as_view(), name="booking-cancel"),
     path("holds", views.HoldCreateView.as_view(), name="hold-create"),
     path("holds/me", views.HoldListMineView.as_view(), name="hold-mine"),

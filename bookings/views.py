@@ -2,10 +2,9 @@ from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from accounts.permissions import CUSTOMERS, RolePermission
-from bookings.selectors import booking_list_mine
+from accounts.permissions import AUTHENTICATED, CUSTOMERS, RolePermission
+from bookings.selectors import booking_get_visible, booking_list_mine
 from bookings.serializers import (
     IDEMPOTENCY_HEADER,
     BookingInput,
@@ -19,7 +18,9 @@ from bookings.serializers import (
 )
 from bookings.services import booking_cancel, booking_create
 from bookings.services.holds import hold_create, hold_get, hold_list_mine, hold_release
+from eventbooking.pagination import PageInput, page_list
 from eventbooking.schema import api_doc, page_of
+from eventbooking.endpoint import Endpoint
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 
@@ -39,7 +40,7 @@ REPLAYED_PARAM = OpenApiParameter(
 )
 
 
-class BookingCreateView(APIView):
+class BookingCreateView(Endpoint):
     roles = {"POST": CUSTOMERS}
     permission_classes = [RolePermission]
 
@@ -58,10 +59,10 @@ class BookingCreateView(APIView):
             "`ticket_type_required`: the event sells several ticket types and `ticketTypeId` is missing; "
             "`hold_mismatch`: `eventId`, `qty` or `ticketTypeId` given with `holdId` differ from the hold's.",
             403: "`permission_denied`: only customers book.",
-            404: "`event_not_found`, `ticket_type_not_found` (the event has no such ticket type), "
+            404: "`event_not_found` (also a draft's id: drafts do not leak), `ticket_type_not_found` (the event has no such ticket type), "
             "`hold_not_found` (no live hold of the caller's with this id: never made, someone else's, "
             "already booked, released, or expired and collected).",
-            409: "`event_not_bookable` (not published; `status` says what it is), `event_started`, "
+            409: "`event_not_bookable` (cancelled; `status` says so), `event_started`, "
             "`ticket_type_not_on_sale` (outside its `sales_start`/`sales_end`), `over_ticket_type_maximum` "
             "(`max_per_booking` says the type's limit), "
             "`not_enough_seats` (`seats_available` says how many are left, of the type or of the event's "
@@ -87,9 +88,10 @@ class BookingCreateView(APIView):
         return Response(booking_output(booking, event), headers={REPLAYED_HEADER: "true"})
 
 
-class BookingListMineView(APIView):
+class BookingListMineView(Endpoint):
     roles = {"GET": CUSTOMERS}
     permission_classes = [RolePermission]
+    query = {"GET": BookingListInput}
 
     @api_doc(
         summary="The caller's bookings, newest first (customers)",
@@ -99,12 +101,27 @@ class BookingListMineView(APIView):
         errors={400: "`validation_error`: a malformed `page`, `page_size` or `status`."},
     )
     def get(self, request):
-        result = booking_list_mine(customer=request.user, **BookingListInput.validated(request.query_params))
+        result = booking_list_mine(customer=request.user, **request.params)
         result["results"] = [booking_output(booking, event) for booking, event in result["results"]]
         return Response(result)
 
 
-class BookingCancelView(APIView):
+class BookingDetailView(Endpoint):
+    roles = {"GET": AUTHENTICATED}
+    permission_classes = [RolePermission]
+
+    @api_doc(
+        summary="One booking: for the customer who made it, the event's organizer, and staff",
+        operation_id="bookings_retrieve",
+        responses={200: BookingOutput},
+        errors={404: "`booking_not_found` (also for a booking the caller may not see)."},
+    )
+    def get(self, request, booking_id):
+        booking, event = booking_get_visible(booking_id=booking_id, user=request.user)
+        return Response(booking_output(booking, event))
+
+
+class BookingCancelView(Endpoint):
     roles = {"POST": CUSTOMERS}
     permission_classes = [RolePermission]
 
@@ -125,7 +142,7 @@ class BookingCancelView(APIView):
         return Response(booking_output(booking, event))
 
 
-class HoldCreateView(APIView):
+class HoldCreateView(Endpoint):
     roles = {"POST": CUSTOMERS}
     permission_classes = [RolePermission]
 
@@ -137,7 +154,7 @@ class HoldCreateView(APIView):
         errors={
             400: "`validation_error` (as POST /bookings), `ticket_type_required`.",
             403: "`permission_denied`: only customers hold seats.",
-            404: "`event_not_found`, `ticket_type_not_found`.",
+            404: "`event_not_found` (a draft's id too), `ticket_type_not_found`.",
             409: "As POST /bookings: `event_not_bookable`, `event_started`, `ticket_type_not_on_sale`, "
             "`over_ticket_type_maximum`, `not_enough_seats`, `seats_owed_to_waitlist`, `event_busy`; and "
             "`hold_limit_reached` (the caller would hold more than `max_held_seats` seats of this event at once; "
@@ -156,20 +173,25 @@ class HoldCreateView(APIView):
         return Response(hold_output(hold, event), status=status.HTTP_201_CREATED)
 
 
-class HoldListMineView(APIView):
+class HoldListMineView(Endpoint):
     roles = {"GET": CUSTOMERS}
     permission_classes = [RolePermission]
+    query = {"GET": PageInput}
 
     @api_doc(
-        summary="The caller's holds, oldest first (customers)",
+        summary="The caller's live holds, oldest first (customers)",
         operation_id="holds_mine",
-        responses={200: HoldOutput(many=True)},
+        parameters=[PageInput],
+        responses={200: page_of(HoldOutput)},
+        errors={400: "`validation_error`: a malformed `page` or `page_size`, or an unknown parameter."},
     )
     def get(self, request):
-        return Response([hold_output(hold, event) for hold, event in hold_list_mine(customer=request.user)])
+        result = page_list(hold_list_mine(customer=request.user), **request.params)
+        result["results"] = [hold_output(hold, event) for hold, event in result["results"]]
+        return Response(result)
 
 
-class HoldDetailView(APIView):
+class HoldDetailView(Endpoint):
     roles = {"GET": CUSTOMERS, "DELETE": CUSTOMERS}
     permission_classes = [RolePermission]
 

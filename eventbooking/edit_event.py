@@ -11,10 +11,10 @@ from events.store import NO_MARKERS
 SEAT_FIELDS = {"types", "capacity"}
 
 
-def event_update_with_offers(*, event_id, actor, data):
+def event_update_with_offers(*, event_id, actor, data, replace_types=False):
     """events.services.event_update, then the hook for every type with free seats after
     an edit of the seats (the hook offers them to whoever waits, or does nothing)."""
-    event = event_update(event_id=event_id, actor=actor, data=data)
+    event = event_update(event_id=event_id, actor=actor, data=data, replace_types=replace_types)
     offered = 0
     if event["status"] == EventStatus.PUBLISHED and SEAT_FIELDS & set(data):
         for ticket_type in event["types"]:

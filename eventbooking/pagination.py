@@ -1,8 +1,13 @@
-"""Page-number pagination over a PyMongo query, one shape for every list.
+"""Query parameters, and page-number pagination: one shape for every list.
 
 Response: {"count", "page", "page_size", "pages", "next", "previous", "results"}
 where next/previous are page numbers or null. A page beyond the end is an empty
-`results` list with the true count, not an error.
+`results` list with the true count, not an error. A list is paged over a PyMongo
+query (`paginate`) or, when a selector returns the whole list, in memory (`page_list`).
+
+Every API view checks its query string with a QueryInput (eventbooking.endpoint):
+a view that takes no parameters refuses any, as lists refuse a parameter they
+do not know.
 """
 
 import re
@@ -17,17 +22,15 @@ MAX_PAGE_SIZE = 100
 PLAIN_NUMBER = re.compile(r"[1-9][0-9]{0,8}")
 
 
-class PageInput(StrictSerializer):
-    """Query parameters of a list. Subclass it to add filters; pass `request.query_params`.
+class QueryInput(StrictSerializer):
+    """Query parameters (`request.query_params`); this class itself takes none, so any
+    parameter given is a 400 naming it. Subclass it to declare some.
 
-    A parameter given empty (`?city=`) counts as absent; one given twice is a 400,
-    and so is a page_size above the cap (rather than a silently smaller page)."""
+    A parameter given empty (`?city=`) counts as absent; one given twice is a 400."""
 
-    page = serializers.IntegerField(min_value=1, max_value=1_000_000, default=1)
-    page_size = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE)
     # Parameters `validated` may read without the serializer: integer or choice
     # fields that no validate() method looks at.
-    plain_params = ("page", "page_size")
+    plain_params = ()
 
     @classmethod
     def validated(cls, data):
@@ -77,6 +80,15 @@ class PageInput(StrictSerializer):
         return super().to_internal_value(data)
 
 
+class PageInput(QueryInput):
+    """Query parameters of a list. Subclass it to add filters. A page_size above the cap
+    is a 400 (rather than a silently smaller page)."""
+
+    page = serializers.IntegerField(min_value=1, max_value=1_000_000, default=1)
+    page_size = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE)
+    plain_params = ("page", "page_size")
+
+
 def _plain_value(field, text):
     """What `field` makes of `text` when that is plainly valid; None otherwise."""
     if isinstance(field, serializers.ChoiceField):
@@ -112,4 +124,20 @@ def page_of(coll, query, docs, *, page, page_size):
         "next": page + 1 if page < pages else None,
         "previous": page - 1 if page > 1 else None,
         "results": docs[:page_size],
+    }
+
+
+def page_list(items, *, page, page_size):
+    """The page of `items` (a whole list, in its order), in the shape of page_of."""
+    count = len(items)
+    pages = (count + page_size - 1) // page_size
+    skip = (page - 1) * page_size
+    return {
+        "count": count,
+        "page": page,
+        "page_size": page_size,
+        "pages": pages,
+        "next": page + 1 if page < pages else None,
+        "previous": page - 1 if page > 1 else None,
+        "results": items[skip : skip + page_size],
     }

@@ -31,7 +31,8 @@ ErrorDetail = inline_serializer(
 Error = inline_serializer(name="Error", fields={"error": ErrorDetail})
 
 ERROR_MEANINGS = {
-    400: "Malformed body or parameters (`validation_error`, `parse_error`, ...).",
+    400: "Malformed body or parameters (`validation_error`, `parse_error`, ...); a query parameter the route "
+    "does not take is a `validation_error` naming it.",
     401: "Missing, malformed, tampered or expired token, or wrong credentials.",
     403: "Authenticated, but this role or user may not do this.",
     404: "No such resource (drafts of other organizers included).",
@@ -44,9 +45,10 @@ ERROR_MEANINGS = {
     500: "Unexpected failure (the database unreachable, a bug). Never a stack trace: "
     "the X-Request-ID header finds the logged one.",
 }
-# Every route can answer these: the body size limit and the parser run first, and
-# any route fails with 500 when the database does.
-ALWAYS = (405, 413, 415, 500)
+# Every route can answer these: the body size limit and the parser run first, every
+# route refuses query parameters it does not take (eventbooking/endpoint.py), and any
+# route fails with 500 when the database does.
+ALWAYS = (400, 405, 413, 415, 500)
 
 
 def api_doc(*, summary, responses, errors=(), public=False, **kwargs):

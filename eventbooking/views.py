@@ -1,14 +1,15 @@
 from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from eventbooking.cachepool import cache
+from eventbooking.endpoint import Endpoint
+from eventbooking.schema import ERROR_MEANINGS, Error
 
 
 def _check(probe):
@@ -31,11 +32,15 @@ class HealthOutput(serializers.Serializer):
     redis = serializers.CharField()
 
 
-class HealthView(APIView):
+class HealthView(Endpoint):
     authentication_classes = []
     permission_classes = [AllowAny]
 
-    @extend_schema(summary="Database and Redis status", auth=[], responses={200: HealthOutput, 503: HealthOutput})
+    @extend_schema(
+        summary="Database and Redis status",
+        auth=[],
+        responses={200: HealthOutput, 503: HealthOutput, 400: OpenApiResponse(Error, description=ERROR_MEANINGS[400])},
+    )
     def get(self, request):
         database = _check(lambda: connection.database.command("ping"))
         redis = _check(_ping_redis) if settings.REDIS_URL else "not configured"

@@ -45,7 +45,10 @@ class AwareDateTimeField(serializers.DateTimeField):
     """A datetime with an explicit timezone, kept to the millisecond as MongoDB stores it."""
 
     def to_internal_value(self, value):
-        parsed = parse_datetime(value) if isinstance(value, str) else None
+        try:
+            parsed = parse_datetime(value) if isinstance(value, str) else None
+        except ValueError:  # well-formed but impossible ("12:99"): DRF's own parse says so below
+            parsed = None
         if parsed is not None and parsed.tzinfo is None:
             raise serializers.ValidationError(
                 "Give a timezone (e.g. 2030-05-01T20:00:00Z).", code="naive_datetime"
@@ -60,7 +63,8 @@ def price_field():
 
 class TicketTypeInput(StrictSerializer):
     """One ticket type in an event's `types`: with `id`, a change to that type (fields
-    left out stay as they are); without, a new type (`name` and `capacity` required)."""
+    left out stay as they are), or with `"remove": true` its deletion; without `id`, a
+    new type (`name` and `capacity` required)."""
 
     id = serializers.RegexField(
         rf"^{TICKET_TYPE_ID.pattern}$", max_length=20, required=False,
@@ -73,6 +77,9 @@ class TicketTypeInput(StrictSerializer):
     sales_end = AwareDateTimeField(required=False, allow_null=True)
     max_per_booking = WholeNumberField(min_value=1, max_value=settings.MAX_TICKETS_PER_BOOKING, required=False, allow_null=True)
     sort_order = WholeNumberField(min_value=-1000, max_value=1000, required=False)
+    remove = serializers.BooleanField(
+        required=False, help_text="With `id` alone, in PATCH /events/:id: delete this type (refused once it has sales)."
+    )
 
     def to_internal_value(self, data):
         values = super().to_internal_value(data)
@@ -105,6 +112,12 @@ class EventInput(StrictSerializer):
         if "price" in values:
             values["price_cents"] = to_cents(values.pop("price"))
         return values
+
+
+class EventTypesInput(StrictSerializer):
+    """PUT /events/:id/types: the whole new list of ticket types (a type left out is deleted)."""
+
+    types = serializers.ListField(child=TicketTypeInput(), min_length=1, max_length=MAX_TYPES)
 
 
 class EventCancelInput(StrictSerializer):

@@ -4,11 +4,11 @@ transitions cannot both win; when nothing matched, the document is read again
 only to say why."""
 
 from eventbooking.errors import Conflict, DomainError, Forbidden, NotFound
-from eventbooking.ids import EVENT, next_public_id
+from eventbooking.ids import EVENT, is_event_id, next_public_id
 from eventbooking.mongo import events
 from eventbooking.timeutil import now
 from events.models import EventStatus
-from events.store import event_find_one_and_update, event_insert
+from events.store import event_delete_one, event_find_one_and_update, event_insert
 from events.ticket_types import types_create, types_edit
 
 EDITABLE_STATUSES = [EventStatus.DRAFT, EventStatus.PUBLISHED]
@@ -79,10 +79,11 @@ def event_create(*, organizer, data):
     return doc
 
 
-def event_update(*, event_id, actor, data):
+def event_update(*, event_id, actor, data, replace_types=False):
     """Apply a partial update. Ticket types, price and capacity follow the rules of
-    events.ticket_types; the update is conditional on the types as read, so seats
-    sold meanwhile are never overwritten."""
+    events.ticket_types (`types` merged by id, or with `replace_types` the whole new
+    list); the update is conditional on the types as read, so seats sold meanwhile are
+    never overwritten."""
     for _ in range(EDIT_ATTEMPTS):
         doc = event_get_mine(event_id=event_id, actor=actor)
         if doc["status"] == EventStatus.CANCELLED:
@@ -102,7 +103,7 @@ def event_update(*, event_id, actor, data):
             if doc["status"] == EventStatus.PUBLISHED:
                 raise StartInPast()
             query["status"] = EventStatus.DRAFT
-        seats = types_edit(doc=doc, data=data)
+        seats = types_edit(doc=doc, data=data, replace=replace_types)
         if seats:
             # Optimistic on the types as read: a booking in between changes their
             # counters, so this matches nothing and we read again.
@@ -121,6 +122,27 @@ def event_update(*, event_id, actor, data):
             raise StartInPast()
         # The types or the status changed under us (a booking, another edit): read again and retry.
     raise Conflict("The event's seats kept changing while editing; try again.", code="event_busy")
+
+
+class EventNotDraft(Conflict):
+    code = "event_not_draft"
+
+
+def event_delete(*, event_id, actor):
+    """Delete a DRAFT of the actor's: nothing was ever on sale, so nothing else refers to
+    it. A published event is cancelled instead (its bookings go with it), and a cancelled
+    one stays on record: 409. Anyone else's event is a 404, whatever its status."""
+    if is_event_id(event_id) and event_delete_one({"_id": event_id, "organizer_id": actor.pk, "status": EventStatus.DRAFT}):
+        return
+    current = events().find_one({"_id": event_id}, {"organizer_id": 1, "status": 1}) if is_event_id(event_id) else None
+    if current is None or current["organizer_id"] != actor.pk:
+        raise EventNotFound()
+    if current["status"] == EventStatus.PUBLISHED:
+        raise EventNotDraft(
+            f"A published event is not deleted: cancel it (POST /events/{event_id}/cancel), which cancels its bookings.",
+            status=current["status"],
+        )
+    raise EventNotDraft("A cancelled event stays on record; only a draft can be deleted.", status=current["status"])
 
 
 def _missing_for_publish(doc):

@@ -39,3 +39,9 @@ def event_find_one_and_update(query, update, *, projection=None, array_filters=N
 def event_update_one(query, update, *, array_filters=None):
     """PyMongo's UpdateResult (matched_count, modified_count)."""
     return events().update_one(query, _versioned(update), array_filters=array_filters)
+
+
+def event_delete_one(query):
+    """True when a document matching `query` was deleted. A cached copy of it is never
+    served again: the cache's version check finds no document (events.cache)."""
+    return events().delete_one(query).deleted_count == 1

@@ -8,11 +8,13 @@ Invariants, per type and per event: capacity == seats_available + seats_held +
 tickets_sold (tickets_sold counts confirmed bookings and those in flight under a
 marker; seats_held the seats of live holds, bookings/services/holds.py).
 
-Edits (events.services.event_update) give the whole list: an item with an `id`
-changes that type, one without adds a type, a type left out is deleted. While the
-event is a DRAFT anything may change; once PUBLISHED, a type with sales or holds
-cannot be deleted or shrunk below what it sold and holds, and a new price applies to later bookings
-only (a booking keeps its unit price).
+Edits (events.services.event_update) merge by id: an item with an `id` changes
+that type (`{"id": ..., "remove": true}` deletes it), one without adds a type, and
+a type left out stays as it is. A replacement (PUT /events/:id/types, `replace`)
+gives the whole list instead: a type left out is deleted. While the event is a
+DRAFT anything may change; once PUBLISHED, a type with sales or holds cannot be
+deleted or shrunk below what it sold and holds, and a new price applies to later
+bookings only (a booking keeps its unit price).
 """
 
 from eventbooking.errors import Conflict, DomainError, NotFound
@@ -44,12 +46,17 @@ class TicketTypeRequired(DomainError):
 
 
 class InvalidTypes(DomainError):
-    """A 400 naming the field: the list as given cannot be an event's types."""
+    """A 400 naming the field as every validation error does: a field of the list's item
+    `index` is keyed {"types": {"<index>": {"<field>": [message]}}} (as DRF keys a list's
+    items); without an index, {"<field>": [message]}."""
 
     code = "validation_error"
 
-    def __init__(self, field, message):
-        super().__init__(message, field=field)
+    def __init__(self, field, message, *, index=None):
+        if index is None:
+            super().__init__(message, field=field)
+        else:
+            super().__init__(f"types.{index}.{field}: {message}", fields={"types": {str(index): {field: [message]}}})
 
 
 def type_new(*, data, type_id=None):
@@ -101,67 +108,94 @@ def event_totals(*, types, quota):
     }
 
 
-def _check_window(item, field):
+def _check_window(item, index):
     start, end = item.get("sales_start"), item.get("sales_end")
     if start is not None and end is not None and end <= start:
-        raise InvalidTypes(field, "sales_end must be after sales_start.")
+        raise InvalidTypes("sales_end", "sales_end must be after sales_start.", index=index)
 
 
-def types_merge(*, current, given, published):
-    """The event's new types from the list `given` (validated TicketTypeInput items)."""
+def _check_removable(old):
+    if old["tickets_sold"] + old.get("seats_held", 0) > 0:
+        raise TypeHasSales(
+            f"{old['name']} has sold {old['tickets_sold']} tickets{_and_held(old.get('seats_held', 0))}; it cannot be deleted.",
+            ticket_type_id=old["id"],
+        )
+
+
+def _changed(old, item, published):
+    new = {**old, **{key: item[key] for key in EDITABLE if key in item}}
+    held = old.get("seats_held", 0)
+    if published and new["capacity"] < old["tickets_sold"] + held:
+        raise CapacityBelowSold(
+            f"{old['tickets_sold']} tickets of {old['name']} are sold{_and_held(held)}; its capacity cannot be lower.",
+            tickets_sold=old["tickets_sold"],
+            seats_held=held,
+            ticket_type_id=old["id"],
+        )
+    new["seats_available"] = new["capacity"] - new["tickets_sold"] - held
+    return new
+
+
+def types_merge(*, current, given, published, replace=False):
+    """The event's new types from the list `given` (validated TicketTypeInput items).
+
+    Merge (the default): a type named by `id` is changed (or deleted with `remove`), an
+    item without `id` adds a type, and the types not named stay. `replace`: `given` is
+    the whole list, and a type left out is deleted."""
     if not given:
         raise InvalidTypes("types", "An event sells at least one ticket type.")
-    if len(given) > MAX_TYPES:
-        raise InvalidTypes("types", f"At most {MAX_TYPES} ticket types.")
     by_id = {t["id"]: t for t in current}
     ids = [item["id"] for item in given if "id" in item]
     if len(ids) != len(set(ids)):
         raise InvalidTypes("types", "A ticket type is listed twice.")
-    merged = []
+    changed, added, removed = {}, [], set()
     for n, item in enumerate(given):
-        field = f"types[{n}]"
+        if item.get("remove"):
+            if replace:
+                raise InvalidTypes("remove", "A replacement lists the types to keep: leave a type out to delete it.", index=n)
+            if "id" not in item:
+                raise InvalidTypes("id", "Name the ticket type to remove.", index=n)
+            if set(item) - {"id", "remove"}:
+                raise InvalidTypes("remove", "A type being removed takes no other fields.", index=n)
         if "id" in item:
             if item["id"] not in by_id:
-                raise InvalidTypes(f"{field}.id", f"This event has no ticket type {item['id']}.")
-            old = by_id[item["id"]]
-            new = {**old, **{key: item[key] for key in EDITABLE if key in item}}
-            held = old.get("seats_held", 0)
-            if published and new["capacity"] < old["tickets_sold"] + held:
-                raise CapacityBelowSold(
-                    f"{old['tickets_sold']} tickets of {old['name']} are sold{_and_held(held)}; its capacity cannot be lower.",
-                    tickets_sold=old["tickets_sold"],
-                    seats_held=held,
-                    ticket_type_id=old["id"],
-                )
-            new["seats_available"] = new["capacity"] - new["tickets_sold"] - held
+                raise InvalidTypes("id", f"This event has no ticket type {item['id']}.", index=n)
+            if item.get("remove"):
+                removed.add(item["id"])
+                continue
+            new = _changed(by_id[item["id"]], item, published)
+            changed[new["id"]] = new
         else:
             if "capacity" not in item:
-                raise InvalidTypes(f"{field}.capacity", "A new ticket type needs a capacity.")
+                raise InvalidTypes("capacity", "A new ticket type needs a capacity.", index=n)
             if "name" not in item:
-                raise InvalidTypes(f"{field}.name", "A new ticket type needs a name.")
+                raise InvalidTypes("name", "A new ticket type needs a name.", index=n)
             new = type_new(data=item)
-        _check_window(new, field)
-        merged.append(new)
-    kept = {t["id"] for t in merged}
-    for old in current:
-        if old["id"] not in kept and old["tickets_sold"] + old.get("seats_held", 0) > 0:
-            raise TypeHasSales(
-                f"{old['name']} has sold {old['tickets_sold']} tickets{_and_held(old.get('seats_held', 0))}; it cannot be deleted.",
-                ticket_type_id=old["id"],
-            )
+            added.append(new)
+        _check_window(new, n)
+    if replace:
+        removed = set(by_id) - set(changed)
+    for type_id in sorted(removed):
+        _check_removable(by_id[type_id])
+    merged = [changed.get(t["id"], t) for t in current if t["id"] not in removed] + added
+    if not merged:
+        raise InvalidTypes("types", "An event sells at least one ticket type: remove all but one, or replace the list.")
+    if len(merged) > MAX_TYPES:
+        raise InvalidTypes("types", f"At most {MAX_TYPES} ticket types.")
     return merged
 
 
-def _types_given(*, data, current, published):
+def _types_given(*, data, current, published, replace=False):
     """The types of a body that lists them: then prices are set per type, not as `price`."""
     if "price_cents" in data:
         raise InvalidTypes("price", "Set each ticket type's price in `types`.")
-    return types_merge(current=current, given=data["types"], published=published)
+    return types_merge(current=current, given=data["types"], published=published, replace=replace)
 
 
-def types_edit(*, doc, data):
+def types_edit(*, doc, data, replace=False):
     """The event-level changes (event_totals) an edit's `types`, `capacity` and `price`
-    make, or {} when it touches none. `price` and `capacity` without `types` keep the
+    make, or {} when it touches none. `types` merges by id, or with `replace` is the
+    whole new list (types_merge). `price` and `capacity` without `types` keep the
     one-price API working: on an event with one type they edit that type (`capacity`
     the quota instead, if it has one); with several types `capacity` is the overall
     quota and `price` is refused."""
@@ -170,7 +204,7 @@ def types_edit(*, doc, data):
     current, quota = doc["types"], doc.get("quota")
     published = doc["status"] == "PUBLISHED"
     if "types" in data:
-        types = _types_given(data=data, current=current, published=published)
+        types = _types_given(data=data, current=current, published=published, replace=replace)
         if "capacity" in data:
             quota = data["capacity"]
     elif len(current) == 1:

@@ -1,7 +1,6 @@
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.permissions import ANYONE, ORGANIZERS, RolePermission
 from eventbooking.schema import api_doc, page_of
@@ -15,14 +14,18 @@ from events.serializers import (
     EventListInput,
     EventListMineInput,
     EventOutput,
+    EventTypesInput,
     OwnedEventOutput,
 )
-from events.services import event_create, event_publish
+from events.services import event_create, event_delete, event_publish
+from eventbooking.endpoint import Endpoint
 
 
 TYPES_DOC = (
-    "An event sells one or more ticket types. `types` is the whole list: an item with `id` changes that type "
-    "(fields left out stay), one without adds a type (`name`, `capacity` required), a type left out is deleted. "
+    "An event sells one or more ticket types. In PATCH, `types` merges by id: an item with `id` changes that type "
+    "(fields left out stay), `{\"id\": ..., \"remove\": true}` deletes it, an item without `id` adds a type "
+    "(`name`, `capacity` required), and the types not named stay as they are. To give the whole list instead (a type "
+    "left out is deleted), PUT /events/{event_id}/types. "
     "Without `types`, `capacity` and `price` make (or, on an event of one type and no quota, edit) its one type, "
     "\"General admission\". With several types, `capacity` is an overall quota below the sum of the types' seats; "
     "bookings respect both limits. While DRAFT anything may change; once PUBLISHED a type with sales cannot be "
@@ -50,21 +53,21 @@ def valid(serializer):
     return serializer.validated_data
 
 
-class EventListView(APIView):
+class EventListView(Endpoint):
     roles = {"GET": ANYONE, "POST": ORGANIZERS}
     permission_classes = [RolePermission]
+    query = {"GET": EventListInput}
 
     @api_doc(summary="List published events", operation_id="events_list", parameters=[EventListInput], responses={200: page_of(EventOutput)}, errors=(400,), public=True)
     def get(self, request):
-        params = EventListInput.validated(request.query_params)
-        return Response(event_list_public(params=params))
+        return Response(event_list_public(params=request.params))
 
     @api_doc(
         summary="Create a draft event with its ticket types",
         description=TYPES_DOC,
         request=EventInput,
         responses={201: OwnedEventOutput},
-        errors={400: "`validation_error`: a malformed field (`fields` names it, e.g. `types[1].capacity`); neither "
+        errors={400: "`validation_error`: a malformed field (`fields` names it, e.g. `{\"types\": {\"1\": {\"capacity\": [...]}}}`); neither "
                 "`types` nor `capacity` given; `price` given with `types`."},
     )
     def post(self, request):
@@ -72,18 +75,18 @@ class EventListView(APIView):
         return Response(owned(doc), status=status.HTTP_201_CREATED)
 
 
-class EventListMineView(APIView):
+class EventListMineView(Endpoint):
     roles = {"GET": ORGANIZERS}
     permission_classes = [RolePermission]
+    query = {"GET": EventListMineInput}
 
     @api_doc(summary="The caller's events, every status, with sales", operation_id="events_mine", parameters=[EventListMineInput], responses={200: page_of(OwnedEventOutput)}, errors=(400,))
     def get(self, request):
-        params = EventListMineInput.validated(request.query_params)
-        return Response(event_list_mine(organizer=request.user, params=params))
+        return Response(event_list_mine(organizer=request.user, params=request.params))
 
 
-class EventDetailView(APIView):
-    roles = {"GET": ANYONE, "PATCH": ORGANIZERS}
+class EventDetailView(Endpoint):
+    roles = {"GET": ANYONE, "PATCH": ORGANIZERS, "DELETE": ORGANIZERS}
     permission_classes = [RolePermission]
 
     @api_doc(
@@ -107,8 +110,8 @@ class EventDetailView(APIView):
                  "event of several types.",
             404: "`event_not_found`.",
             409: "`event_cancelled`, `event_started`, `capacity_below_sold` (a type's or the event's capacity below "
-                 "what is sold; `tickets_sold`, `ticket_type_id`), `ticket_type_has_sales` (a type left out of "
-                 "`types` has sales and cannot be deleted; `ticket_type_id`), `event_busy` (bookings kept changing the "
+                 "what is sold; `tickets_sold`, `ticket_type_id`), `ticket_type_has_sales` (a type being removed "
+                 "has sales and cannot be deleted; `ticket_type_id`), `event_busy` (bookings kept changing the "
                  "seats during the edit: retry).",
         },
     )
@@ -116,8 +119,46 @@ class EventDetailView(APIView):
         data = valid(EventInput(data=request.data, partial=True))
         return Response(owned(event_update_with_offers(event_id=event_id, actor=request.user, data=data)))
 
+    @api_doc(
+        summary="Delete a draft (owner)",
+        description="Only a draft is deleted. A published event is cancelled instead (POST /events/{event_id}/cancel), "
+        "which cancels its bookings; a cancelled one stays on record.",
+        request=None,
+        responses={204: OpenApiResponse(description="Deleted.")},
+        errors={
+            404: "`event_not_found` (also for another organizer's event).",
+            409: "`event_not_draft` (`status`): a published event is cancelled, not deleted.",
+        },
+    )
+    def delete(self, request, event_id):
+        event_delete(event_id=event_id, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
-class EventPublishView(APIView):
+
+class EventTypesView(Endpoint):
+    roles = {"PUT": ORGANIZERS}
+    permission_classes = [RolePermission]
+
+    @api_doc(
+        summary="Replace an event's ticket types with a whole new list (owner)",
+        description="`types` is the whole list: an item with `id` changes that type, one without adds a type, and a "
+        "type left out is deleted (refused once it has sales). PATCH /events/{event_id} merges instead.",
+        request=EventTypesInput,
+        responses={200: OwnedEventOutput},
+        errors={
+            400: "`validation_error` (`fields` names the field, e.g. `{\"types\": {\"0\": {\"id\": [...]}}}`).",
+            404: "`event_not_found`.",
+            409: "`event_cancelled`, `event_started`, `capacity_below_sold`, `ticket_type_has_sales` (a type left out "
+                 "has sales; `ticket_type_id`), `event_busy`.",
+        },
+    )
+    def put(self, request, event_id):
+        data = valid(EventTypesInput(data=request.data))
+        event = event_update_with_offers(event_id=event_id, actor=request.user, data=data, replace_types=True)
+        return Response(owned(event))
+
+
+class EventPublishView(Endpoint):
     roles = {"POST": ORGANIZERS}
     permission_classes = [RolePermission]
 
@@ -126,7 +167,7 @@ class EventPublishView(APIView):
         return Response(owned(event_publish(event_id=event_id, actor=request.user)))
 
 
-class EventCancelView(APIView):
+class EventCancelView(Endpoint):
     roles = {"POST": ORGANIZERS}
     permission_classes = [RolePermission]
 

@@ -33,8 +33,3 @@ class WaitlistEntryOutput(serializers.Serializer):
     offered_at = serializers.DateTimeField(allow_null=True)
     hold_id = serializers.CharField(allow_null=True)
     hold_expires_at = serializers.DateTimeField(allow_null=True)
-
-
-class WaitlistListOutput(serializers.Serializer):
-    count = serializers.IntegerField()
-    results = WaitlistEntryOutput(many=True)

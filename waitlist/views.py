@@ -1,15 +1,16 @@
 from rest_framework import status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.permissions import CUSTOMERS, RolePermission
-from eventbooking.schema import api_doc
+from eventbooking.pagination import PageInput, page_list
+from eventbooking.schema import api_doc, page_of
 from waitlist.selectors import entry_shown, waitlist_list_mine
-from waitlist.serializers import WaitlistEntryOutput, WaitlistJoinInput, WaitlistListOutput
+from waitlist.serializers import WaitlistEntryOutput, WaitlistJoinInput
 from waitlist.services import waitlist_join, waitlist_leave
+from eventbooking.endpoint import Endpoint
 
 
-class WaitlistJoinView(APIView):
+class WaitlistJoinView(Endpoint):
     roles = {"POST": CUSTOMERS}
     permission_classes = [RolePermission]
 
@@ -38,18 +39,21 @@ class WaitlistJoinView(APIView):
         return Response(WaitlistEntryOutput(entry_shown(event, entry)).data, status=status.HTTP_201_CREATED)
 
 
-class WaitlistMineView(APIView):
+class WaitlistMineView(Endpoint):
     roles = {"GET": CUSTOMERS}
     permission_classes = [RolePermission]
+    query = {"GET": PageInput}
 
     @api_doc(summary="The caller's waiting-list entries, newest first (customers)", operation_id="waitlist_mine",
-             responses={200: WaitlistListOutput})
+             parameters=[PageInput], responses={200: page_of(WaitlistEntryOutput)},
+             errors={400: "`validation_error`: a malformed `page` or `page_size`, or an unknown parameter."})
     def get(self, request):
-        entries = waitlist_list_mine(customer=request.user)
-        return Response(WaitlistListOutput({"count": len(entries), "results": entries}).data)
+        result = page_list(waitlist_list_mine(customer=request.user), **request.params)
+        result["results"] = WaitlistEntryOutput(result["results"], many=True).data
+        return Response(result)
 
 
-class WaitlistEntryView(APIView):
+class WaitlistEntryView(Endpoint):
     roles = {"DELETE": CUSTOMERS}
     permission_classes = [RolePermission]
 

@@ -2,6 +2,8 @@
 
 import logging
 
+from django.apps import apps
+
 from bookings.faults import fault
 from bookings.services import idempotency
 from bookings.services.cascade import cascade
@@ -72,7 +74,9 @@ def booking_create(*, customer, event_id=None, qty=None, ticket_type_id=None, ho
 
 def _check_bookable(event, qty, ticket_type_id):
     """The type to book, or the refusal: the event's, then the type's."""
-    if event is None:
+    if event is None or event["status"] == EventStatus.DRAFT:
+        # A draft is nobody's business but its organizer's (who cannot book): the 404
+        # of an id that does not exist, as GET /events/:id and the waiting list answer.
         raise EventNotFound()
     if event["status"] != PUBLISHED:
         raise _not_open(event["status"])
@@ -82,14 +86,22 @@ def _check_bookable(event, qty, ticket_type_id):
     _check_type(ticket_type, qty)
     left = min(event["seats_available"], ticket_type["seats_available"])
     if left < qty:
-        raise NotEnoughSeats(
-            f"Only {left} seat{'s' if left != 1 else ''} left.", seats_available=left, ticket_type_id=ticket_type["id"]
-        )
+        raise NotEnoughSeats(_seats_left(event, ticket_type, left), seats_available=left, ticket_type_id=ticket_type["id"])
     if ticket_type.get("waitlist_waiting", 0) > 0:
         raise SeatsOwedToWaitlist(
             "Customers are waiting for these seats: join the waiting list.", ticket_type_id=ticket_type["id"]
         )
     return ticket_type
+
+
+def _seats_left(event, ticket_type, left):
+    """The message of not_enough_seats: how many are left, or that the type is sold out,
+    with the waiting list as the way on when the project has one."""
+    waitlist = apps.is_installed("waitlist")
+    if left == 0:
+        sold_out = f"{ticket_type['name']} is sold out."
+        return f"{sold_out} Join the waiting list: POST /events/{event['_id']}/waitlist." if waitlist else sold_out
+    return f"Only {left} seat{'s' if left != 1 else ''} left."
 
 
 def _check_type(ticket_type, qty):

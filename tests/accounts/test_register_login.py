@@ -139,9 +139,45 @@ def test_protected_route_rejects_missing_malformed_tampered_and_expired_tokens(a
     wrong_key = jwt.encode({"token_type": "access", "exp": now + 60, "jti": "y", "user_id": str(customer.pk)}, "another-signing-key-of-a-decent-length-0123456789", algorithm="HS256")
     path = "/me"
     assert_error(api.get(path), 401, "not_authenticated")
-    for bad in ["garbage", tampered, expired, wrong_key]:
+    for bad in ["garbage", tampered, wrong_key]:
         assert_error(api.get(path, HTTP_AUTHORIZATION=f"Bearer {bad}"), 401, "token_not_valid")
+    assert_error(api.get(path, HTTP_AUTHORIZATION=f"Bearer {expired}"), 401, "token_expired")
     assert api.get(path, HTTP_AUTHORIZATION="Basic abc").status_code == 401
+
+
+def test_an_expired_token_says_so_and_a_forged_expired_one_does_not(api, customer):
+    """token_expired means "refresh"; token_not_valid means "log in again"."""
+    now = int(time.time())
+    claims = {"token_type": "access", "exp": now - 10, "iat": now - 100, "jti": "x", "user_id": str(customer.pk), "role": "CUSTOMER"}
+    for path in ("/me", "/events"):  # a route that needs a token, and one where it is optional
+        error = assert_error(api.get(path, HTTP_AUTHORIZATION=f"Bearer {_forge(claims)}"), 401, "token_expired")
+        assert "POST /token/refresh" in error["message"]
+        forged = jwt.encode(claims, "another-signing-key-of-a-decent-length-0123456789", algorithm="HS256")
+        assert_error(api.get(path, HTTP_AUTHORIZATION=f"Bearer {forged}"), 401, "token_not_valid")
+    refresh = _forge({**claims, "token_type": "refresh"})
+    error = assert_error(api.post("/token/refresh", {"refresh": refresh}, format="json"), 401, "token_expired")
+    assert "log in again" in error["message"]
+
+
+def test_a_token_without_the_bearer_scheme_is_told_how_to_send_it(api, customer):
+    token = token_for(customer)
+    for path in ("/me", "/events"):
+        error = assert_error(api.get(path, HTTP_AUTHORIZATION=token), 401, "bad_authorization_header")
+        assert "Authorization: Bearer <token>" in error["message"]
+    assert api.get("/me", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+
+
+def test_a_refusal_by_role_names_the_role_needed(api, customer, organizer):
+    error = assert_error(api.get("/events/me", HTTP_AUTHORIZATION=f"Bearer {token_for(customer)}"), 403, "permission_denied")
+    assert error["required_roles"] == ["ORGANIZER"] and "organizer" in error["message"]
+    response = api.post("/bookings", {"eventId": "EVT-0001", "qty": 1}, format="json", HTTP_AUTHORIZATION=f"Bearer {token_for(organizer)}")
+    error = assert_error(response, 403, "permission_denied")
+    assert error["required_roles"] == ["CUSTOMER"] and "customer" in error["message"]
+
+
+def test_an_unknown_role_lists_the_valid_ones(api):
+    error = assert_error(register(api, role="customer"), 400, "validation_error")
+    assert error["fields"]["role"] == ['"customer" is not a role: give ORGANIZER or CUSTOMER.']
 
 
 def test_me_answers_with_the_token_owner(api, customer):

@@ -68,16 +68,29 @@ def test_unknown_event_is_404(customer_client):
     assert response.json()["error"]["code"] == "event_not_found"
 
 
-@pytest.mark.parametrize("state", ["draft", "cancelled"])
-def test_an_event_not_published_is_409(state, create_event, customer_client, organizer_client):
-    event_id = create_event(publish=state != "draft", capacity=10, price="25.00")["id"]
-    if state == "cancelled":
-        assert organizer_client.post(f"/events/{event_id}/cancel").status_code == 200
+def test_a_cancelled_event_is_409(create_event, customer_client, organizer_client):
+    event_id = create_event(publish=True, capacity=10, price="25.00")["id"]
+    assert organizer_client.post(f"/events/{event_id}/cancel").status_code == 200
     response = book(customer_client, event_id)
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "event_not_bookable"
-    assert response.json()["error"]["status"] == state.upper()
+    assert response.json()["error"]["status"] == "CANCELLED"
     assert collection("bookings").count_documents({}) == 0
+
+
+def test_a_draft_is_404_for_bookings_holds_and_the_waiting_list_like_an_unknown_id(create_event, customer_client):
+    """Nothing tells a customer that a draft's id exists: every route answers as for EVT-9999."""
+    draft = create_event(capacity=10)["id"]
+    for event_id in (draft, "EVT-9999"):
+        answers = [
+            book(customer_client, event_id),
+            customer_client.post("/holds", {"eventId": event_id, "qty": 1}, format="json"),
+            customer_client.post(f"/events/{event_id}/waitlist", {"qty": 1}, format="json"),
+            customer_client.get(f"/events/{event_id}"),
+        ]
+        assert [(r.status_code, r.json()["error"]["code"]) for r in answers] == [(404, "event_not_found")] * 4
+    assert collection("bookings").count_documents({}) == 0
+    assert event_doc(draft)["seats_available"] == 10
 
 
 def test_an_event_that_started_is_409(create_event, customer_client):
@@ -101,6 +114,17 @@ def test_not_enough_seats_says_how_many_are_left(create_event, customer_client):
     error = book(customer_client, event_id, 1).json()["error"]
     assert error["code"] == "not_enough_seats" and error["seats_available"] == 0
     assert_invariant(event_id)
+
+
+def test_a_sold_out_type_says_it_is_sold_out_and_where_to_wait(create_event, customer_client):
+    event_id = create_event(publish=True, capacity=1, price="25.00")["id"]
+    assert book(customer_client, event_id, 1).status_code == 201
+    for response in (book(customer_client, event_id, 2), customer_client.post("/holds", {"eventId": event_id, "qty": 1}, format="json")):
+        error = response.json()["error"]
+        assert (response.status_code, error["code"], error["seats_available"]) == (409, "not_enough_seats", 0)
+        assert error["message"] == f"General admission is sold out. Join the waiting list: POST /events/{event_id}/waitlist."
+    # The waiting list it names takes the customer.
+    assert customer_client.post(f"/events/{event_id}/waitlist", {"qty": 2}, format="json").status_code == 201
 
 
 BAD_BODIES = {

@@ -63,7 +63,7 @@ def test_booking_a_hold_keeps_its_seats_and_price(create_event, customer_client,
     # The hold is gone: booking it again finds nothing.
     again = customer_client.post("/bookings", {"holdId": hold_id}, format="json")
     assert again.status_code == 404 and error_code(again) == "hold_not_found"
-    assert customer_client.get("/holds/me").json() == []
+    assert customer_client.get("/holds/me").json()["results"] == []
 
 
 def test_a_hold_with_the_same_fields_or_none_books_and_different_ones_are_refused(create_event, customer_client):
@@ -148,7 +148,7 @@ def test_holds_obey_the_booking_limits(create_event, organizer_client, customer_
     event = organizer_client.post("/events", event_body(price=None, capacity=None, types=types), format="json").json()
     vip = event["types"][0]["id"]
     draft = hold(customer_client, event["id"], 1)
-    assert draft.status_code == 409 and error_code(draft) == "event_not_bookable"
+    assert draft.status_code == 404 and error_code(draft) == "event_not_found"
     organizer_client.post(f"/events/{event['id']}/publish")
     over = hold(customer_client, event["id"], 3, vip)
     assert over.status_code == 409 and error_code(over) == "over_ticket_type_maximum"
@@ -180,7 +180,7 @@ def test_seats_owed_to_the_waiting_list_are_not_for_sale(create_event, customer_
 def test_my_holds_and_the_organizers_view(create_event, customer_client, organizer_client):
     event_id = create_event(publish=True, capacity=10, price="5.00")["id"]
     ids = [hold(customer_client, event_id, qty).json()["id"] for qty in (1, 2)]
-    mine = customer_client.get("/holds/me").json()
+    mine = customer_client.get("/holds/me").json()["results"]
     assert [h["id"] for h in mine] == ids and [h["qty"] for h in mine] == [1, 2]
     owned = organizer_client.get(f"/events/{event_id}").json()
     assert owned["seats_held"] == 3 and owned["types"][0]["seats_held"] == 3 and owned["seats_available"] == 7
@@ -254,4 +254,15 @@ def test_my_holds_lists_only_live_ones(create_event, customer_client):
     event_id = create_event(publish=True, capacity=5)["id"]
     old, live = (hold(customer_client, event_id, 1).json()["id"] for _ in range(2))
     expire(event_id, old)
-    assert [h["id"] for h in customer_client.get("/holds/me").json()] == [live]
+    assert [h["id"] for h in customer_client.get("/holds/me").json()["results"]] == [live]
+
+
+def test_my_holds_come_in_pages(create_event, customer_client):
+    event_ids = [create_event(publish=True, capacity=5)["id"] for _ in range(3)]
+    ids = [hold(customer_client, event_id, 1).json()["id"] for event_id in event_ids]
+    first = customer_client.get("/holds/me?page_size=2").json()
+    assert (first["count"], first["page"], first["pages"], first["next"], first["previous"]) == (3, 1, 2, 2, None)
+    second = customer_client.get("/holds/me?page=2&page_size=2").json()
+    assert [h["id"] for h in first["results"] + second["results"]] == ids and second["next"] is None
+    response = customer_client.get("/holds/me?page_size=500")
+    assert response.status_code == 400 and "page_size" in response.json()["error"]["fields"]

@@ -20,7 +20,7 @@ def test_a_hold_failing_before_its_answer_is_undone(inject, create_event, custom
     assert hold(customer_client, event_id, 3).status_code == 500
     event, _ = assert_invariant(event_id)
     assert event["seats_available"] == 4 and event["holds"] == []
-    assert customer_client.get("/holds/me").json() == []
+    assert customer_client.get("/holds/me").json()["results"] == []
 
 
 def test_a_hold_left_by_a_dead_request_expires_like_any_other(create_event, customer_client):
@@ -45,7 +45,7 @@ def test_a_booking_from_a_hold_failing_before_its_insert_puts_the_seats_on_sale(
     event, rows = assert_invariant(event_id)
     assert rows == [] and event["seats_available"] == 4 and event["seats_held"] == 0
     assert collection("bookings").find_one({})["status"] == "VOID"
-    assert customer_client.get("/holds/me").json() == []
+    assert customer_client.get("/holds/me").json()["results"] == []
     inject("")
     assert claim(customer_client, hold_id).status_code == 404
 

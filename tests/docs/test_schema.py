@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from tests.docs.conformance import SchemaCheckedClient, api_schema, schema_problem
 
-ALWAYS = {"405", "413", "415", "500"}
+ALWAYS = {"400", "405", "413", "415", "500"}
 ERROR = b'{"error": {"code": "some_code", "message": "Some message."}}'
 
 

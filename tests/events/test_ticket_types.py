@@ -63,15 +63,77 @@ def test_a_sold_out_type_says_so(organizer_client, api):
     assert not types[0]["sold_out"]
 
 
+def replace(client, event_id, types):
+    return client.put(f"/events/{event_id}/types", {"types": types}, format="json")
+
+
 def test_a_draft_changes_anything(organizer_client):
     event = create(organizer_client, types=THREE)
-    early, standard, _vip = [t["id"] for t in event["types"]]
-    response = edit(organizer_client, event["id"], {"types": [{"id": standard, "price": "18.00", "capacity": 10}, {"name": "Student", "price": "5.00", "capacity": 5}]})
+    early, standard, vip = [t["id"] for t in event["types"]]
+    body = {"types": [{"id": standard, "price": "18.00", "capacity": 10}, {"name": "Student", "price": "5.00", "capacity": 5},
+                      {"id": early, "remove": True}, {"id": vip, "remove": True}]}
+    response = edit(organizer_client, event["id"], body)
     assert response.status_code == 200, response.content
     after = response.json()
     assert [(t["name"], t["price"], t["capacity"]) for t in after["types"]] == [("Student", "5.00", 5), ("Standard", "18.00", 10)]
     assert after["capacity"] == 15 and after["price_from"] == "5.00"
     assert early not in {t["id"] for t in event_doc(event["id"])["types"]}
+
+
+def test_a_patch_of_types_changes_those_named_and_keeps_the_others(organizer_client):
+    """A client that only means to change one price names that type alone: the other types,
+    sold or not, stay as they were (on a published event too)."""
+    event = create(organizer_client, types=THREE, publish=True)
+    early, standard, vip = [t["id"] for t in event["types"]]
+    sell(event["id"], 30, price_cents=1000, type_index=0)
+
+    response = edit(organizer_client, event["id"], {"types": [{"id": standard, "price": "35.00"}]})
+
+    assert response.status_code == 200, response.content
+    after = response.json()
+    assert [(t["id"], t["price"], t["capacity"], t["tickets_sold"]) for t in after["types"]] == [
+        (early, "10.00", 100, 30), (standard, "35.00", 300, 0), (vip, "60.00", 20, 0)]
+    assert after["capacity"] == 420 and after["seats_available"] == 390
+    # A new type is added beside the others.
+    response = edit(organizer_client, event["id"], {"types": [{"name": "Student", "price": "5.00", "capacity": 5}]})
+    assert [t["name"] for t in response.json()["types"]] == ["Student", "Early bird", "Standard", "VIP"]
+
+
+def test_removing_a_type_is_explicit_and_refused_once_it_sold(organizer_client):
+    event = create(organizer_client, types=THREE, publish=True)
+    early, standard, vip = [t["id"] for t in event["types"]]
+    sell(event["id"], 30, price_cents=1000, type_index=0)
+    before = event_doc(event["id"])
+
+    response = edit(organizer_client, event["id"], {"types": [{"id": early, "remove": True}]})
+    assert response.status_code == 409 and response.json()["error"]["code"] == "ticket_type_has_sales"
+    assert response.json()["error"]["ticket_type_id"] == early
+    response = edit(organizer_client, event["id"], {"types": [{"id": vip, "remove": True, "price": "1.00"}]})
+    assert response.status_code == 400 and response.json()["error"]["fields"] == {
+        "types": {"0": {"remove": ["A type being removed takes no other fields."]}}}
+    assert event_doc(event["id"]) == before
+
+    response = edit(organizer_client, event["id"], {"types": [{"id": vip, "remove": True}]})
+    assert response.status_code == 200, response.content
+    assert [t["id"] for t in response.json()["types"]] == [early, standard]
+    assert response.json()["capacity"] == 400
+
+
+def test_put_replaces_the_whole_list(organizer_client):
+    event = create(organizer_client, types=THREE, publish=True)
+    early, standard, vip = [t["id"] for t in event["types"]]
+    sell(event["id"], 30, price_cents=1000, type_index=0)
+
+    response = replace(organizer_client, event["id"], [{"id": standard}, {"id": vip}])
+    assert response.status_code == 409 and response.json()["error"]["code"] == "ticket_type_has_sales"
+    assert response.json()["error"]["ticket_type_id"] == early
+
+    response = replace(organizer_client, event["id"], [{"id": early}, {"name": "Student", "price": "5.00", "capacity": 5}])
+    assert response.status_code == 200, response.content
+    assert [(t["name"], t["tickets_sold"]) for t in response.json()["types"]] == [("Student", 0), ("Early bird", 30)]
+    assert [t["name"] for t in event_doc(event["id"])["types"]] == ["Student", "Early bird"]
+    response = replace(organizer_client, event["id"], [{"id": early, "remove": True}])
+    assert response.status_code == 400 and "remove" in response.json()["error"]["fields"]["types"]["0"]
 
 
 def test_published_a_type_with_sales_cannot_be_deleted_or_shrunk_below_sold(organizer_client):
@@ -80,15 +142,15 @@ def test_published_a_type_with_sales_cannot_be_deleted_or_shrunk_below_sold(orga
     sell(event["id"], 30, price_cents=1000, type_index=0)
     before = event_doc(event["id"])
 
-    response = edit(organizer_client, event["id"], {"types": [{"id": standard}, {"id": vip}]})
+    response = edit(organizer_client, event["id"], {"types": [{"id": early, "remove": True}]})
     assert response.status_code == 409 and response.json()["error"]["code"] == "ticket_type_has_sales"
     assert response.json()["error"]["ticket_type_id"] == early
-    response = edit(organizer_client, event["id"], {"types": [{"id": early, "capacity": 29}, {"id": standard}, {"id": vip}]})
+    response = edit(organizer_client, event["id"], {"types": [{"id": early, "capacity": 29}]})
     assert response.status_code == 409 and response.json()["error"]["code"] == "capacity_below_sold"
     assert event_doc(event["id"]) == before
 
     # Deleting an unsold type, shrinking to exactly what is sold: fine.
-    response = edit(organizer_client, event["id"], {"types": [{"id": early, "capacity": 30}, {"id": standard}]})
+    response = edit(organizer_client, event["id"], {"types": [{"id": early, "capacity": 30}, {"id": vip, "remove": True}]})
     assert response.status_code == 200, response.content
     doc = event_doc(event["id"])
     assert [(t["id"], t["seats_available"], t["tickets_sold"]) for t in doc["types"]] == [(early, 0, 30), (standard, 300, 0)]
@@ -112,21 +174,45 @@ def test_price_without_types_is_refused_when_the_event_has_several(organizer_cli
     assert response.status_code == 400 and "price" in response.json()["error"]["fields"]
 
 
-def test_malformed_types_are_400_naming_the_field(organizer_client):
+def field_at(fields, path):
+    """The messages at `path` (("types", "1", "sales_end")) of an error's `fields`, or None."""
+    for key in path:
+        if not isinstance(fields, dict) or key not in fields:
+            return None
+        fields = fields[key]
+    return fields
+
+
+def test_malformed_types_are_400_naming_the_field_nested_by_index(organizer_client):
+    """Every error about a list item is keyed the way DRF keys one: {"types": {"<index>": {"<field>": [...]}}}."""
+    window = {"sales_start": iso(future(5)), "sales_end": iso(future(4))}
     cases = [
-        ({"types": []}, "types"),
-        ({"types": [{"name": "A", "capacity": 0}]}, "types"),
-        ({"types": [{"name": "A"}]}, "types[0].capacity"),
-        ({"types": [{"capacity": 3}]}, "types[0].name"),
-        ({"types": [{"id": "TT-9999", "name": "A", "capacity": 3}]}, "types[0].id"),
-        ({"types": [{"name": "A", "capacity": 3, "colour": "red"}]}, "types"),
-        ({"types": [{"name": "A", "capacity": 3, "sales_start": iso(future(5)), "sales_end": iso(future(4))}]}, "types[0]"),
-        ({"title": "No seats"}, "capacity"),
+        ({"types": []}, ("types",)),
+        ({"types": [{"name": "A", "capacity": 0}]}, ("types", "0", "capacity")),
+        ({"types": [{"name": "A"}]}, ("types", "0", "capacity")),
+        ({"types": [{"capacity": 3}]}, ("types", "0", "name")),
+        ({"types": [{"id": "TT-9999", "name": "A", "capacity": 3}]}, ("types", "0", "id")),
+        ({"types": [{"name": "A", "capacity": 3, "colour": "red"}]}, ("types", "0", "colour")),
+        ({"types": [{"name": "A", "capacity": 3}, {"name": "B", "capacity": 3, **window}]}, ("types", "1", "sales_end")),
+        ({"title": "No seats"}, ("capacity",)),
+        ({"types": [{"name": "A", "capacity": 3, "sales_end": "2030-01-01T12:99:00Z"}]}, ("types", "0", "sales_end")),
     ]
-    for types, field in cases:
+    for types, path in cases:
         response = organizer_client.post("/events", event_body(price=None, capacity=None, **types), format="json")
         assert response.status_code == 400, (types, response.content)
-        assert field in response.json()["error"]["fields"], (types, response.json())
+        messages = field_at(response.json()["error"]["fields"], path)
+        assert isinstance(messages, list) and messages, (types, response.json())
+
+
+def test_an_edit_naming_an_unknown_type_or_a_bad_window_is_keyed_by_index(organizer_client):
+    event = create(organizer_client, types=THREE)
+    early = event["types"][0]["id"]
+    response = edit(organizer_client, event["id"], {"types": [{"id": early, "price": "1.00"}, {"id": "TT-9999", "price": "2.00"}]})
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"types": {"1": {"id": ["This event has no ticket type TT-9999."]}}}
+    response = edit(organizer_client, event["id"], {"types": [{"id": early, "sales_start": iso(future(5)), "sales_end": iso(future(4))}]})
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"types": {"0": {"sales_end": ["sales_end must be after sales_start."]}}}
 
 
 def test_list_filters_by_max_price_and_sorts_by_the_lowest_price(organizer_client, api):

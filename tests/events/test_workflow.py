@@ -250,3 +250,36 @@ def test_json_types_are_not_coerced(organizer_client, body, field):
     assert response.status_code == 400
     assert field in response.json()["error"]["fields"]
     assert collection("events").count_documents({}) == 0
+
+
+# Deleting a draft -----------------------------------------------------------------
+
+
+def test_the_owner_deletes_a_draft_and_it_is_gone_everywhere(organizer_client, other_organizer_client, customer_client, draft_event, api):
+    event_id = draft_event["id"]
+    assert organizer_client.get(f"/events/{event_id}").status_code == 200  # cached for the owner
+
+    for client, status in ((other_organizer_client, 404), (customer_client, 403)):
+        response = client.delete(f"/events/{event_id}")
+        assert response.status_code == status, response.content
+        assert event_doc(event_id) is not None
+
+    response = organizer_client.delete(f"/events/{event_id}")
+    assert response.status_code == 204 and response.content == b""
+    assert event_doc(event_id) is None
+    assert organizer_client.get(f"/events/{event_id}").json()["error"]["code"] == "event_not_found"
+    assert organizer_client.get("/events/me").json()["count"] == 0
+    assert organizer_client.delete(f"/events/{event_id}").status_code == 404
+
+
+def test_a_published_event_is_cancelled_not_deleted(organizer_client, other_organizer_client, published_event, api):
+    event_id = published_event["id"]
+    response = organizer_client.delete(f"/events/{event_id}")
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "event_not_draft" and error["status"] == "PUBLISHED"
+    assert f"POST /events/{event_id}/cancel" in error["message"]
+    assert other_organizer_client.delete(f"/events/{event_id}").status_code == 404
+    organizer_client.post(f"/events/{event_id}/cancel")
+    assert organizer_client.delete(f"/events/{event_id}").json()["error"]["status"] == "CANCELLED"
+    assert api.get(f"/events/{event_id}").status_code == 200

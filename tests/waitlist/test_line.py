@@ -208,3 +208,15 @@ def test_cancelling_the_event_closes_its_line_and_tells_those_in_it(sold_out, in
     # A closed entry leaves the list like a finished one.
     assert waiting.delete(f"/waitlist/{waiting.entry['id']}").status_code == 204
     assert waiting.entry["id"] not in mine(waiting)
+
+
+def test_my_entries_come_in_pages(sold_out, customer_client):
+    event_ids = [sold_out(1)[0] for _ in range(3)]
+    ids = [join(customer_client, event_id).json()["id"] for event_id in event_ids]
+    first = customer_client.get("/waitlist/me?page_size=2").json()
+    assert (first["count"], first["page"], first["page_size"], first["pages"], first["next"], first["previous"]) == (3, 1, 2, 2, 2, None)
+    second = customer_client.get("/waitlist/me?page=2&page_size=2").json()
+    # Newest first.
+    assert [e["id"] for e in first["results"] + second["results"]] == ids[::-1]
+    assert customer_client.get("/waitlist/me?page=3&page_size=2").json()["results"] == []
+    assert customer_client.get("/waitlist/me?sort=id").status_code == 400
