@@ -57,9 +57,17 @@ def server(tmp_path):
     s.stop()
 
 
+@pytest.fixture
+def fsync_server(tmp_path):
+    # Each commit forced to the disk, and the space of replaced chunks reused at once.
+    s = H2Server(tmp_path, "--fsync")
+    yield s
+    s.stop()
+
+
 def write_until_killed(server, write_one):
     """WRITERS threads call write_one(writer, n) for n = 0, 1, ... until the server is SIGKILLed at a
-    random moment; returns, per writer, the numbers whose write was acknowledged."""
+    random moment once all are under way; returns, per writer, the numbers whose write was acknowledged."""
     acknowledged = [[] for _ in range(WRITERS)]
     started = threading.Barrier(WRITERS + 1)
 
@@ -78,7 +86,10 @@ def write_until_killed(server, write_one):
     for t in threads:
         t.start()
     started.wait()
-    time.sleep(random.uniform(0.4, 0.9))
+    deadline = time.monotonic() + 20
+    while min(map(len, acknowledged)) < 5 and time.monotonic() < deadline:  # every writer under way
+        time.sleep(0.01)
+    time.sleep(random.uniform(0.1, 0.5))
     server.kill()
     for t in threads:
         t.join(timeout=30)
@@ -87,8 +98,16 @@ def write_until_killed(server, write_one):
 
 
 def test_every_acknowledged_insert_survives_a_kill_of_the_server(server):
+    inserts_survive_kills(server, TRIALS)
+
+
+def test_with_fsync_too(fsync_server):
+    inserts_survive_kills(fsync_server, 2)
+
+
+def inserts_survive_kills(server, trials):
     db = server.start()
-    for trial in range(TRIALS):
+    for trial in range(trials):
         coll = db[f"inserts_{trial}"]
         acknowledged = write_until_killed(server, lambda w, n: coll.insert_one({"_id": f"{w}-{n}", "w": w, "n": n}))
         db = server.start()
