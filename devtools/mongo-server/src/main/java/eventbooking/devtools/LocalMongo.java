@@ -138,13 +138,13 @@ public final class LocalMongo {
      */
     private static MongoBackend durableH2(Path file, boolean fsync) {
         // A commit writes every page a write changed whole, its documents serialized again: pages
-        // of 16 entries instead of the library's 48 make that a third as much per commit.
+        // of at most 16 entries instead of the library's 48 leave less to serialize per commit.
         MVStore store = new MVStore.Builder().fileName(file.toString()).autoCommitDisabled().keysPerPage(16).open();
         // Each commit writes a new chunk. The library reuses the space of a replaced chunk only 45 s
         // later, in case the disk has not yet written the chunks that replaced it (a power loss), so
         // a busy store would grow by 45 s of commits. With fsync every commit is on the disk before
         // the next, and the space is reused at once; without, the file is forced to the disk once a
-        // second and a replaced chunk kept for 5 s: a machine crash loses at most the last seconds
+        // second and a replaced chunk kept for 5 s: a machine crash loses about the last second
         // and the file still opens.
         store.setRetentionTime(fsync ? 0 : 5_000);
         if (!fsync) {
