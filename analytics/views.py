@@ -12,7 +12,7 @@ class OrganizerAnalyticsView(APIView):
     permission_classes = [RolePermission]
 
     @api_doc(summary="The caller's sales figures (organizers)", operation_id="analytics_mine", responses={200: OrganizerAnalyticsOutput},
-             errors={400: "`unknown_field`: this endpoint takes no query parameters."})
+             errors={400: "`validation_error`: this endpoint takes no query parameters (`fields` names the ones given)."})
     def get(self, request):
         NoParamsInput(data=request.query_params).is_valid(raise_exception=True)
         return Response(OrganizerAnalyticsOutput(organizer_analytics(organizer=request.user)).data)
@@ -31,7 +31,7 @@ class SalesSeriesView(APIView):
         parameters=[SalesInput],
         responses={200: SalesSeriesOutput},
         errors={
-            400: "`validation_error` / `unknown_field` / `invalid_tz` / `empty_range`: a malformed or unknown "
+            400: "`validation_error`: a malformed, repeated or unknown "
             f"parameter; `too_many_buckets`: more than {SALES_MAX_BUCKETS} buckets (`max_buckets`).",
             404: "`event_not_found`, `ticket_type_not_found`: not one of the caller's.",
         },
