@@ -154,25 +154,51 @@ def sales_series(*, organizer, interval, start, end, zone, event_id=None, ticket
     type), every bucket present (empty ones with zeros). Grouped in the database."""
     starts = bucket_starts(interval=interval, start=start, end=end, zone=zone)
     ids = _owned_events(organizer, event_id, ticket_type_id)
+    match = {"event_id": {"$in": ids}}
+    if ticket_type_id:
+        match["ticket_type_id"] = ticket_type_id
+    return _series(match if ids else None, starts, interval=interval, start=start, end=end, zone=zone)
+
+
+def sales_series_all(*, interval, start, end, zone, event_id=None):
+    """sales_series of every event (or of one), for staff."""
+    starts = bucket_starts(interval=interval, start=start, end=end, zone=zone)
+    return _series({"event_id": event_id} if event_id else {}, starts, interval=interval, start=start, end=end, zone=zone)
+
+
+def _series(match, starts, *, interval, start, end, zone):
+    """`match` None: nothing can match (no events)."""
     found = {}
-    if ids:
-        match = {
-            "event_id": {"$in": ids},
-            "status": BookingStatus.CONFIRMED.value,
-            "created_at": {"$gte": start, "$lt": end},
-        }
-        if ticket_type_id:
-            match["ticket_type_id"] = ticket_type_id
+    if match is not None:
+        match = {**match, "status": BookingStatus.CONFIRMED.value, "created_at": {"$gte": start, "$lt": end}}
         found = {row["_id"]: row for row in bookings().aggregate(_sales_pipeline(match, interval, zone))}
     series = []
     for moment in sorted(set(starts) | set(found)):
         row = found.get(moment, {})
-        series.append({"start": moment.astimezone(zone), "tickets": row.get("tickets", 0), "revenue_cents": row.get("revenue", 0)})
+        series.append({
+            "start": moment.astimezone(zone), "bookings": row.get("bookings", 0), "tickets": row.get("tickets", 0),
+            "revenue_cents": row.get("revenue", 0),
+        })
     return {
         "interval": interval, "tz": zone.key, "from": start.astimezone(zone), "to": end.astimezone(zone),
-        "tickets": sum(b["tickets"] for b in series), "revenue_cents": sum(b["revenue_cents"] for b in series),
-        "series": series,
+        "bookings": sum(b["bookings"] for b in series), "tickets": sum(b["tickets"] for b in series),
+        "revenue_cents": sum(b["revenue_cents"] for b in series), "series": series,
     }
+
+
+def top_events(*, start, end, limit=5):
+    """The events that sold the most tickets (confirmed) booked from `start` to `end`, with
+    their revenue and title, for staff (served by the (status, created_at) index)."""
+    return list(bookings().aggregate([
+        {"$match": {"status": BookingStatus.CONFIRMED.value, "created_at": {"$gte": start, "$lt": end}}},
+        {"$group": {"_id": "$event_id", "tickets": {"$sum": "$qty"}, "revenue_cents": {"$sum": "$amount_cents"}}},
+        {"$sort": {"tickets": -1, "revenue_cents": -1, "_id": 1}},
+        {"$limit": limit},
+        {"$lookup": {"from": "events", "localField": "_id", "foreignField": "_id", "as": "event"}},
+        {"$unwind": "$event"},
+        {"$project": {"tickets": 1, "revenue_cents": 1, "title": "$event.title", "status": "$event.status"}},
+        {"$sort": {"tickets": -1, "revenue_cents": -1, "_id": 1}},
+    ]))
 
 
 def _sales_pipeline(match, interval, zone):
@@ -181,5 +207,7 @@ def _sales_pipeline(match, interval, zone):
         trunc["startOfWeek"] = "monday"
     return [
         {"$match": match},
-        {"$group": {"_id": {"$dateTrunc": trunc}, "tickets": {"$sum": "$qty"}, "revenue": {"$sum": "$amount_cents"}}},
+        {"$group": {
+            "_id": {"$dateTrunc": trunc}, "bookings": {"$sum": 1}, "tickets": {"$sum": "$qty"}, "revenue": {"$sum": "$amount_cents"},
+        }},
     ]

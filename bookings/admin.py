@@ -7,7 +7,7 @@ from django.contrib import admin
 
 from bookings.models import Booking
 from bookings.services import booking_cancel
-from eventbooking.admin_helpers import OrganizerFilter, ReadOnlyAdmin, confirmation, money, run_each
+from eventbooking.admin_helpers import OrganizerFilter, ReadOnlyAdmin, confirmation, money, plural, run_each
 
 
 @admin.register(Booking)
@@ -42,7 +42,7 @@ class BookingAdmin(ReadOnlyAdmin):
                 self, request, action="cancel_bookings", objects=bookings,
                 warning="Cancelling a booking gives its seats back to the event and notifies the event's organizer. "
                         "It cannot be undone.",
-                lines=[f"{booking.pk}: {booking.qty} ticket(s) for {booking.event}, {booking.customer}, "
+                lines=[f"{booking.pk}: {plural(booking.qty, 'ticket')} for {booking.event}, {booking.customer}, "
                        f"{booking.get_status_display()}" for booking in bookings],
             )
         run_each(self, request, bookings, lambda booking: booking_cancel(booking_id=booking.pk, actor=request.user, as_staff=True),
