@@ -89,7 +89,7 @@ def customers_by_id(ids):
     return {user.pk: (user.name, user.email) for user in User.objects.filter(pk__in=set(ids)).only("name", "email")}
 
 
-def local_time(moment):
+def local_time(moment, *, short=False):
     """A stored instant as staff read it: in the current time zone (the staff member's, in
-    the admin), to the minute, with the zone's abbreviation."""
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z")
+    the admin), to the minute, with the zone's abbreviation; `short` leaves out the year."""
+    return timezone.localtime(moment).strftime("%d %b %H:%M %Z" if short else "%Y-%m-%d %H:%M %Z")

@@ -33,21 +33,22 @@ def _labels(starts, interval):
     return [start.strftime(fmt) for start in starts]
 
 
-def sales_over_time(series, *, interval, title, value="tickets", css_class="chart-sales", height=320):
+def sales_over_time(series, *, interval, title, value="tickets", css_class="chart-sales", width=1000, height=320):
     """One bar per bucket of a sales series (analytics.selectors): its tickets, bookings or
     revenue (`value`), the figure printed on each bar when there are few."""
     import pygal
 
     revenue = value == "revenue"
     chart = pygal.Bar(
-        js=[], explicit_size=False, width=1000, height=height, style=_style([GREEN if revenue else BLUE]), title=title,
+        js=[], explicit_size=False, width=width, height=height, style=_style([GREEN if revenue else BLUE]), title=title,
         show_legend=False, x_label_rotation=-45 if len(series) > 14 else 0,
-        show_minor_x_labels=len(series) <= 16, x_labels_major_every=max(1, len(series) // 8),
-        print_values=len(series) <= 31, print_zeroes=False, margin=10,
+        show_minor_x_labels=len(series) <= width // 60, x_labels_major_every=max(1, len(series) // (width // 120)),
+        print_values=len(series) <= width // 40, print_zeroes=False, margin=10,
         value_formatter=(lambda v: f"{v:,.2f}") if revenue else (lambda v: f"{v:,.0f}"),
     )
     chart.x_labels = _labels([bucket["start"] for bucket in series], interval)
-    chart.add(value, [bucket["revenue_cents"] / 100 if revenue else bucket[value] for bucket in series])
+    # None, not 0: no bar and no label for an empty bucket.
+    chart.add(value, [(bucket["revenue_cents"] / 100 if revenue else bucket[value]) or None for bucket in series])
     return _render(chart, css_class)
 
 

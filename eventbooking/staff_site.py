@@ -8,6 +8,7 @@ with it active. Without the cookie, or with a name that is not a time zone, TIME
 (UTC)."""
 
 import zoneinfo
+from urllib.parse import unquote
 from datetime import timedelta
 from functools import cache, wraps
 
@@ -30,7 +31,7 @@ def _zone_names():
 
 
 def staff_zone(request):
-    name = request.COOKIES.get(TZ_COOKIE, "")
+    name = unquote(request.COOKIES.get(TZ_COOKIE, ""))
     return zoneinfo.ZoneInfo(name if name in _zone_names() else settings.TIME_ZONE)
 
 
@@ -76,10 +77,10 @@ def dashboard(*, zone):
         "sales_revenue": series["revenue_cents"] / 100,
         "sales_days": DASHBOARD_DAYS,
         "staff_tz": zone.key,
-        "tickets_chart": charts.sales_over_time(series["series"], interval="day", value="tickets", height=300,
+        "tickets_chart": charts.sales_over_time(series["series"], interval="day", value="tickets", height=300, width=600,
                                                 title=f"Tickets booked per day, last {DASHBOARD_DAYS} days",
                                                 css_class="chart-dashboard-tickets"),
-        "revenue_chart": charts.sales_over_time(series["series"], interval="day", value="revenue", height=300,
+        "revenue_chart": charts.sales_over_time(series["series"], interval="day", value="revenue", height=300, width=600,
                                                 title=f"Revenue per day, last {DASHBOARD_DAYS} days",
                                                 css_class="chart-dashboard-revenue"),
         "top_events": top,

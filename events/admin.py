@@ -41,9 +41,9 @@ REASON_MAX_LENGTH = Event._meta.get_field("cancel_reason").max_length
 
 @admin.register(Event)
 class EventAdmin(ReadOnlyAdmin):
+    # Fits 1280 px: the city is a filter, bookings in flight are on the event's page.
     list_display = [
-        "id", "title", "city", "organizer", "status", "starts_at",
-        "price", "capacity", "seats_available", "tickets_sold", "revenue", "pending_bookings",
+        "id", "title", "organizer_email", "status", "starts", "price", "capacity", "seats_available", "tickets_sold", "revenue",
     ]
     list_per_page = 50
     list_filter = ["status", "city", ("organizer", OrganizerFilter)]
@@ -92,8 +92,8 @@ class EventAdmin(ReadOnlyAdmin):
         names = _type_names(obj)
         rows = [
             (h["id"], people.get(h["customer_id"], ("?", ""))[0], people.get(h["customer_id"], ("?", ""))[1],
-             names.get(h["type"], h["type"]), h["qty"], from_cents(h["unit_price_cents"]), local_time(h["at"]),
-             local_time(h["expires_at"]), h.get("entry") or "-")
+             names.get(h["type"], h["type"]), h["qty"], from_cents(h["unit_price_cents"]), local_time(h["at"], short=True),
+             local_time(h["expires_at"], short=True), h.get("entry") or "-")
             for h in holds
         ]
         return _table(HOLD_COLUMNS, rows, row_class="seat-hold", note=_zone_note())
@@ -108,8 +108,8 @@ class EventAdmin(ReadOnlyAdmin):
         rows = [
             (entry["position"] or "-", people.get(entry["customer_id"], ("?", ""))[0],
              people.get(entry["customer_id"], ("?", ""))[1], entry["ticket_type_name"] or entry["type"], entry["qty"],
-             entry["state"], local_time(entry["at"]),
-             local_time(entry["hold_expires_at"]) if entry.get("hold_expires_at") else "-")
+             entry["state"], local_time(entry["at"], short=True),
+             local_time(entry["hold_expires_at"], short=True) if entry.get("hold_expires_at") else "-")
             for entry in entries
         ]
         waiting = sum(1 for entry in entries if entry["state"] == "WAITING")
@@ -154,6 +154,11 @@ class EventAdmin(ReadOnlyAdmin):
             for t in types
         ])
 
+    def get_fieldsets(self, request, obj=None):
+        zone = f"Times in {timezone.get_current_timezone_name()}."
+        return [(name, {**options, "description": zone}) if name == "Event" else (name, options)
+                for name, options in super().get_fieldsets(request, obj)]
+
     def get_urls(self):
         export = path("<str:event_id>/attendees.<str:fmt>", self.admin_site.admin_view(self.attendees_export),
                       name="events_event_attendees")
@@ -169,6 +174,16 @@ class EventAdmin(ReadOnlyAdmin):
             rows=(attendee_row(*pair) for pair in attendee_rows(event_id=event["_id"], status="CONFIRMED", sort="booked_at")),
             fmt=fmt, filename=f"{event['_id']}-{slugify(event['title'])[:60]}-attendees".replace("--", "-"), sheet="Attendees",
         )
+
+    @admin.display(description="organizer", ordering="organizer__email")
+    def organizer_email(self, obj):
+        # May break before the @ rather than make the column wide.
+        local, _, domain = str(obj.organizer).partition("@")
+        return format_html("{}<wbr>@{}", local, domain) if domain else local
+
+    @admin.display(description="starts", ordering="starts_at")
+    def starts(self, obj):
+        return local_time(obj.starts_at) if obj.starts_at else "-"
 
     @admin.display(description="pending")
     def pending_bookings(self, obj):
