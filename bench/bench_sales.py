@@ -108,6 +108,28 @@ def reset_peak(pid):
         refs.write("5")
 
 
+def cpu_ms(pid):
+    """User + system CPU time of a process so far, in ms (what it costs, whatever the machine's load)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def database_pid():
+    """The local server's java process: a child of devtools/services.py, our parent (None with MONGODB_URI)."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+                with open(f"/proc/{entry}/cmdline", "rb") as cmd:
+                    if parent == os.getppid() and b"java" in cmd.read():
+                        return int(entry)
+            except OSError:
+                continue
+    return None
+
+
 def series(server, token, event_ids):
     headers = {"Authorization": f"Bearer {token}"}
     cases = [
@@ -119,14 +141,19 @@ def series(server, token, event_ids):
     end = now() + timedelta(days=1)
     values = {"f": (end - timedelta(days=DAYS + 1)).date().isoformat(), "f30": (end - timedelta(days=30)).date().isoformat(),
               "t": end.date().isoformat()}
-    print("\nGET /analytics/me/sales through daphne (7 runs)")
-    print(f"{'series':<28} {'buckets':>8} {'tickets':>9} {'median ms':>10} {'max ms':>8}")
+    database = database_pid()
+    print("\nGET /analytics/me/sales through daphne (7 runs); CPU: per request, of the database server and of daphne")
+    print(f"{'series':<28} {'buckets':>8} {'tickets':>9} {'median ms':>10} {'max ms':>8} {'db CPU ms':>10} {'daphne CPU ms':>14}")
     for label, query, _ in cases:
         url = f"{server.url}/analytics/me/sales?{query.format(**values)}"
         httpx.get(url, headers=headers, timeout=60)  # warm
+        db_before = cpu_ms(database) if database else 0
+        web_before = cpu_ms(server.proc.pid)
         median, worst, response = timed(lambda: httpx.get(url, headers=headers, timeout=60))
+        db_cpu = (cpu_ms(database) - db_before) / 7 if database else float("nan")
+        web_cpu = (cpu_ms(server.proc.pid) - web_before) / 7
         body = response.json()
-        print(f"{label:<28} {len(body['series']):>8} {body['tickets']:>9} {median:>10.0f} {worst:>8.0f}")
+        print(f"{label:<28} {len(body['series']):>8} {body['tickets']:>9} {median:>10.0f} {worst:>8.0f} {db_cpu:>10.0f} {web_cpu:>14.0f}")
 
 
 def exports(server, token, event_id, count):
@@ -235,7 +262,7 @@ def main():
     began = time.perf_counter()
     organizer, event_ids = seed(args.bookings)
     print(f"seeded {args.bookings:,} bookings over {EVENTS} events in {time.perf_counter() - began:.0f} s "
-          f"({'MONGODB_URI' if os.environ.get('MONGODB_URI') else 'the local server'})")
+          f"on {os.environ.get('MONGODB_URI', '?').split('/?')[0]}; load average {os.getloadavg()[0]:.1f}")
     token = user_issue_tokens(user=organizer)["access"]
     server = DaphneServer(redis=False).start()
     try:
