@@ -179,3 +179,36 @@ def test_export_refusals_are_json_errors(server, organizer, other_organizer, cro
     assert response.status_code == 406 and response.json()["error"]["code"] == "not_acceptable"
     response = get(server, organizer, f"/events/{event_id}/attendees?format=csv&colour=red")
     assert response.status_code == 400 and response.headers["content-type"] == "application/json"
+
+
+def test_staff_download_the_attendees_from_the_events_admin_page(server, crowd, organizer):
+    """The admin's CSV and XLSX links, through a real server with a staff session."""
+    import re
+
+    from accounts.models import User
+    from tests.helpers import PASSWORD
+
+    event_id = crowd["event"]["id"]
+    User.objects.create_superuser(email="boss@example.com", password=PASSWORD, name="Boss")
+    browser = httpx.Client(base_url=server.url, timeout=30)
+    login = browser.get("/admin/login/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
+    logged = browser.post("/admin/login/?next=/admin/", data={"username": "boss@example.com", "password": PASSWORD,
+                                                              "csrfmiddlewaretoken": token}, headers={"Referer": f"{server.url}/admin/login/"})
+    assert logged.status_code == 302 and logged.headers["location"] == "/admin/", logged.text
+    cookies = dict(browser.cookies)
+    page = httpx.get(f"{server.url}/admin/events/event/{event_id}/change/", cookies=cookies, timeout=30)
+    assert page.status_code == 200
+    assert f'href="/admin/events/event/{event_id}/attendees.csv"' in page.text
+    response = httpx.get(f"{server.url}/admin/events/event/{event_id}/attendees.csv", cookies=cookies, timeout=30)
+    assert response.status_code == 200
+    assert response.headers["content-disposition"] == f'attachment; filename="{event_id}-jazz-night-attendees.csv"'
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [row[1] for row in rows[1:]] == ["Ann Archer", "Bob Baker", "'=HYPERLINK(\"http://evil\")"]
+    xlsx = httpx.get(f"{server.url}/admin/events/event/{event_id}/attendees.xlsx", cookies=cookies, timeout=30)
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content), read_only=True)["Attendees"]
+    assert sheet.max_row == 4
+    assert httpx.get(f"{server.url}/admin/events/event/{event_id}/attendees.pdf", cookies=cookies, timeout=30).status_code == 404
+    # Without a staff session: the admin's login page, no rows.
+    anonymous = httpx.get(f"{server.url}/admin/events/event/{event_id}/attendees.csv", timeout=30)
+    assert anonymous.status_code == 302 and anonymous.headers["location"].startswith("/admin/login/")
