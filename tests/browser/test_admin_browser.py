@@ -48,7 +48,7 @@ def tick(page, ids, action):
 
 def test_staff_log_in_with_the_right_password_and_see_the_styled_index(staff_page, staff):
     page = staff_page
-    assert "Site administration" in page.text("#content h1")
+    assert page.text("#content h1") == "Dashboard" and page.text("#site-name") == "Event Booking staff"
     links = page.texts("#content-main a")
     for name in ("Users", "Events", "Bookings"):
         assert name in links
