@@ -15,7 +15,7 @@ from eventbooking.admin_helpers import OrganizerFilter, ReadOnlyAdmin, confirmat
 class BookingAdmin(ReadOnlyAdmin):
     # Fits 1280 px: when it was cancelled, and whether with its event, are on the booking's page.
     list_display = [
-        "id", "event_id", "customer_name", "customer", "ticket_type_name", "qty", "unit_price", "amount", "status", "booked_at",
+        "id", "event_code", "customer_name", "customer", "ticket_type_name", "qty", "unit_price", "amount", "status", "booked_at",
     ]
     list_filter = ["status", "event", "cancelled_by_event", "event__city", ("event__organizer", OrganizerFilter)]
     search_fields = ["=id", "customer__email", "customer__name", "=event__id", "event__title"]
@@ -31,7 +31,7 @@ class BookingAdmin(ReadOnlyAdmin):
     unit_price = money("unit_price_cents", "unit price")
 
     @admin.display(description="event", ordering="event")
-    def event_id(self, obj):
+    def event_code(self, obj):
         return format_html('<span title="{}">{}</span>', obj.event.title, obj.event_id)
 
     @admin.display(description="booked at", ordering="created_at")
