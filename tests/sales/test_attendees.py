@@ -95,8 +95,8 @@ def test_pages_sort_and_search(organizer_client, crowd):
     ("format=csv&page=2", "page"),
     ("format=xlsx&page_size=5", "page_size"),
 ])
-def test_malformed_or_unknown_parameters_are_refused(organizer_client, crowd, query, field):
-    response = organizer_client.get(f"/events/{crowd['event']['id']}/attendees?{query}")
+def test_malformed_or_unknown_parameters_are_refused(organizer_client, published_event, query, field):
+    response = organizer_client.get(f"/events/{published_event['id']}/attendees?{query}")
     assert response.status_code == 400, response.content
     assert response["Content-Type"] == "application/json"
     assert field in response.json()["error"]["fields"]
