@@ -35,7 +35,13 @@ class Booking(models.Model):
         db_table = "bookings"
         indexes = [
             models.Index(fields=["customer", "created_at"], name="booking_customer"),
-            models.Index(fields=["event", "status"], name="booking_event"),
+            # An event's bookings in booking order: the attendee list and its exports, the cascade
+            # (a prefix), sales over time of given events.
+            models.Index(fields=["event", "status", "created_at", "id"], name="booking_event_time"),
+            # The attendee list sorted by amount.
+            models.Index(fields=["event", "status", "amount_cents", "id"], name="booking_event_amount"),
+            # Sales across every event over a period (the admin's dashboard).
+            models.Index(fields=["status", "created_at"], name="booking_recent"),
         ]
 
     def __str__(self):

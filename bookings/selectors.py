@@ -1,8 +1,13 @@
+import re
+
+from pymongo import ASCENDING, DESCENDING
+
 from bookings.models import BookingStatus
 from bookings.services.cancel import BookingNotFound
-from eventbooking.ids import BOOKING_ID
-from eventbooking.mongo import bookings, events
+from eventbooking.ids import BOOKING_ID, is_event_id
+from eventbooking.mongo import bookings, collection, events
 from eventbooking.pagination import paginate
+from events.services import EventNotFound
 
 VISIBLE = [BookingStatus.CONFIRMED.value, BookingStatus.CANCELLED.value]
 EVENT_SUMMARY = {"title": 1, "starts_at": 1, "status": 1}
@@ -30,3 +35,69 @@ def booking_get_visible(*, booking_id, user):
     if not (user.is_staff or booking["customer_id"] == user.pk or (event and event["organizer_id"] == user.pk)):
         raise BookingNotFound()
     return booking, event
+# Attendees: an event's bookings with their customers' names and emails, for the
+# event's owner (and staff). Names and emails live in `users`; a page (or an export's
+# batch) reads its customers in one query by their ids, so no query scans users.
+
+ATTENDEE_SORTS = {"booked_at": "created_at", "amount": "amount_cents"}
+EXPORT_BATCH = 1000
+USER_FIELDS = {"name": 1, "email": 1}
+
+
+def attendee_event(*, event_id, viewer):
+    """The event whose attendees `viewer` may read: its owner's, or any for staff.
+    Everyone else gets the 404 an unknown event gets, so attendee lists do not leak."""
+    doc = events().find_one({"_id": event_id}, {"title": 1, "organizer_id": 1}) if is_event_id(event_id) else None
+    if doc is None or not (doc["organizer_id"] == viewer.pk or viewer.is_staff):
+        raise EventNotFound()
+    return doc
+
+
+def _attendee_query(event_id, *, status, q):
+    query = {"event_id": event_id, "status": status}
+    if q:
+        # Only this event's customers are searched: their ids from the (event, status, ...)
+        # index, then users by _id. No index can serve a substring search over all users.
+        ids = bookings().distinct("customer_id", query)
+        pattern = {"$regex": re.escape(q), "$options": "i"}
+        matched = [doc["_id"] for doc in collection("users").find(
+            {"_id": {"$in": ids}, "$or": [{"name": pattern}, {"email": pattern}]}, {"_id": 1}
+        )]
+        query["customer_id"] = {"$in": matched}
+    return query
+
+
+def _attendee_sort(sort):
+    direction = DESCENDING if sort.startswith("-") else ASCENDING
+    return [(ATTENDEE_SORTS[sort.lstrip("-")], direction), ("_id", direction)]
+
+
+def _with_customers(docs):
+    users = {doc["_id"]: doc for doc in collection("users").find(
+        {"_id": {"$in": list({doc["customer_id"] for doc in docs})}}, USER_FIELDS
+    )}
+    return [(doc, users.get(doc["customer_id"], {})) for doc in docs]
+
+
+def attendee_page(*, event_id, viewer, status, q=None, sort, page, page_size):
+    """One page of the event's bookings in `status`, each as (booking, customer)."""
+    attendee_event(event_id=event_id, viewer=viewer)
+    result = paginate(bookings(), _attendee_query(event_id, status=status, q=q), sort=_attendee_sort(sort),
+                      page=page, page_size=page_size)
+    result["results"] = _with_customers(result["results"])
+    return result
+
+
+def attendee_rows(*, event_id, status, q=None, sort):
+    """Every (booking, customer) of the event in `status`, in batches of EXPORT_BATCH
+    (one users query each): memory stays flat whatever the number of bookings. The
+    caller has checked access with attendee_event."""
+    cursor = bookings().find(_attendee_query(event_id, status=status, q=q)).sort(_attendee_sort(sort)).batch_size(EXPORT_BATCH)
+    batch = []
+    for doc in cursor:
+        batch.append(doc)
+        if len(batch) == EXPORT_BATCH:
+            yield from _with_customers(batch)
+            batch = []
+    if batch:
+        yield from _with_customers(batch)

@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from bookings.models import BookingStatus
 from eventbooking.ids import EVENT_ID, HOLD_ID, MAX_LENGTH, TICKET_TYPE_ID
-from eventbooking.money import MoneyField
+from eventbooking.money import MoneyField, from_cents
 from eventbooking.output import boolean, booking_sale, text, when
 from eventbooking.pagination import PageInput
 from eventbooking.serializers import StrictSerializer, WholeNumberField
@@ -157,3 +157,68 @@ def hold_output(hold, event):
     return HoldOutput(
         {**hold, "event": event, "ticket_type_name": name, "amount_cents": hold["qty"] * hold["unit_price_cents"]}
     ).data
+
+
+ATTENDEE_FORMATS = ["json", "csv", "xlsx"]
+
+
+class AttendeeListInput(PageInput):
+    status = serializers.ChoiceField(
+        choices=[BookingStatus.CONFIRMED, BookingStatus.CANCELLED], default=BookingStatus.CONFIRMED.value,
+        help_text="CONFIRMED (the default): who comes; CANCELLED: bookings cancelled since.",
+    )
+    q = serializers.CharField(max_length=100, required=False, help_text="Part of the customer's name or email, any case.")
+    sort = serializers.ChoiceField(
+        choices=["booked_at", "-booked_at", "amount", "-amount"], default="booked_at",
+        error_messages={"invalid_choice": "Sort by booked_at or amount; a leading - sorts descending."},
+    )
+    format = serializers.ChoiceField(
+        choices=ATTENDEE_FORMATS, required=False,
+        help_text="csv or xlsx: every matching row as a file (also chosen by `Accept: text/csv` or the XLSX media "
+        "type); `page` and `page_size` are refused then.",
+    )
+    plain_params = ("page", "page_size", "status", "sort")
+
+
+class AttendeeOutput(serializers.Serializer):
+    """One booking of an event with its customer: what its organizer needs at the door."""
+
+    booking_id = serializers.CharField()
+    customer_name = serializers.CharField()
+    customer_email = serializers.CharField()
+    ticket_type_id = serializers.CharField()
+    ticket_type_name = serializers.CharField()
+    qty = serializers.IntegerField()
+    unit_price = MoneyField(source="unit_price_cents")
+    amount = MoneyField(source="amount_cents")
+    status = serializers.CharField()
+    booked_at = serializers.DateTimeField()
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+
+
+# The export's columns: (title, key of attendee_row).
+ATTENDEE_COLUMNS = [
+    ("booking id", "booking_id"), ("customer name", "customer_name"), ("customer email", "customer_email"),
+    ("ticket type id", "ticket_type_id"), ("ticket type", "ticket_type_name"), ("qty", "qty"),
+    ("unit price", "unit_price"), ("amount", "amount"), ("status", "status"),
+    ("booked at (UTC)", "booked_at"), ("cancelled at (UTC)", "cancelled_at"),
+]
+
+
+def attendee_row(booking, customer):
+    """A booking and its customer as one row: AttendeeOutput's source, and an export's row."""
+    return {
+        "booking_id": booking["_id"],
+        "customer_name": customer.get("name", ""),
+        "customer_email": customer.get("email", ""),
+        "ticket_type_id": booking.get("ticket_type_id", ""),
+        "ticket_type_name": booking.get("ticket_type_name", ""),
+        "qty": booking["qty"],
+        "unit_price_cents": booking["unit_price_cents"],
+        "amount_cents": booking["amount_cents"],
+        "unit_price": from_cents(booking["unit_price_cents"]),
+        "amount": from_cents(booking["amount_cents"]),
+        "status": booking["status"],
+        "booked_at": booking["created_at"],
+        "cancelled_at": booking.get("cancelled_at"),
+    }

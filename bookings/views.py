@@ -1,17 +1,26 @@
 from django.conf import settings
+from django.http import Http404
+from django.utils.text import slugify
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from accounts.permissions import AUTHENTICATED, CUSTOMERS, RolePermission
-from bookings.selectors import booking_get_visible, booking_list_mine
+from bookings.selectors import attendee_event, attendee_page, attendee_rows, booking_get_visible, booking_list_mine
 from bookings.serializers import (
     IDEMPOTENCY_HEADER,
     BookingInput,
     BookingListInput,
+    ATTENDEE_COLUMNS,
+    AttendeeListInput,
+    AttendeeOutput,
     BookingOutput,
     HoldInput,
     HoldOutput,
+    attendee_row,
     booking_output,
     hold_output,
     idempotency_key,
@@ -19,6 +28,7 @@ from bookings.serializers import (
 from bookings.services import booking_cancel, booking_create
 from bookings.services.holds import hold_create, hold_get, hold_list_mine, hold_release
 from eventbooking.pagination import PageInput, page_list
+from eventbooking.exports import CSV_TYPE, EXPORT_RENDERERS, XLSX_TYPE, export_response
 from eventbooking.schema import api_doc, page_of
 from eventbooking.endpoint import Endpoint
 
@@ -218,3 +228,66 @@ class HoldDetailView(Endpoint):
     def delete(self, request, hold_id):
         hold_release(hold_id=hold_id, customer=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AttendeeListView(Endpoint):
+    """JSON pages, or the same rows as a CSV or XLSX file (`?format=` or `Accept`)."""
+
+    query = {"GET": AttendeeListInput}
+    roles = {"GET": AUTHENTICATED}
+    permission_classes = [RolePermission]
+    renderer_classes = [JSONRenderer, *EXPORT_RENDERERS]
+
+    @api_doc(
+        summary="An event's attendees: its bookings with their customers (the event's owner, staff)",
+        operation_id="events_attendees",
+        description="One row per booking, CONFIRMED by default (`status=CANCELLED` for the cancelled ones). "
+        "`format=csv` or `format=xlsx` (or an `Accept` of `text/csv` or the XLSX media type) answers every "
+        "matching row as a file, streamed; text cells that a spreadsheet would take for a formula are "
+        "prefixed with `'` in CSV.",
+        parameters=[AttendeeListInput],
+        responses={
+            (200, "application/json"): page_of(AttendeeOutput),
+            (200, CSV_TYPE): OpenApiTypes.STR,
+            (200, XLSX_TYPE): OpenApiTypes.BINARY,
+        },
+        errors={
+            400: "`validation_error`: a malformed or unknown parameter, `format` other than json, csv or xlsx, or "
+            "`page`/`page_size` with an export.",
+            404: "`event_not_found`: no such event, or not the caller's (staff may read any).",
+            406: "`not_acceptable`: an `Accept` header naming none of JSON, CSV or XLSX.",
+        },
+    )
+    def get(self, request, event_id):
+        params = request.params
+        fmt = request.accepted_renderer.format
+        filters = {"status": params["status"], "q": params.get("q"), "sort": params["sort"]}
+        if fmt == "json":
+            result = attendee_page(event_id=event_id, viewer=request.user, **filters,
+                                   page=params["page"], page_size=params["page_size"])
+            result["results"] = AttendeeOutput([attendee_row(*pair) for pair in result["results"]], many=True).data
+            return Response(result)
+        paged = sorted({"page", "page_size"} & set(request.query_params))
+        if paged:
+            raise ValidationError({name: ["An export holds every row: leave this out."] for name in paged})
+        event = attendee_event(event_id=event_id, viewer=request.user)
+        suffix = "" if params["status"] == "CONFIRMED" else "-" + params["status"].lower()
+        return export_response(
+            columns=ATTENDEE_COLUMNS,
+            rows=(attendee_row(*pair) for pair in attendee_rows(event_id=event["_id"], **filters)),
+            fmt=fmt,
+            filename=f"{event['_id']}-{slugify(event['title'])[:60]}-attendees{suffix}".replace("--", "-"),
+            sheet="Attendees",
+        )
+
+    def perform_content_negotiation(self, request, force=False):
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404:  # DRF's answer to an unknown ?format=
+            raise ValidationError({"format": ["Give json, csv or xlsx."]}, code="invalid_choice")
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Errors are JSON in the error shape, whatever format was asked for.
+        if isinstance(response, Response) and getattr(request, "accepted_renderer", None) is not None:
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
+        return super().finalize_response(request, response, *args, **kwargs)

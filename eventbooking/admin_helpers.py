@@ -8,7 +8,9 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 
-from accounts.models import Role
+from django.utils import timezone
+
+from accounts.models import Role, User
 from eventbooking.errors import DomainError
 from eventbooking.money import from_cents
 
@@ -72,6 +74,22 @@ def run_each(model_admin, request, objects, cancel, *, noun, note):
         cancelled.append(obj.pk)
         model_admin.log_change(request, obj, note)
     if cancelled:
-        model_admin.message_user(request, f"Cancelled {len(cancelled)} {noun}(s): {', '.join(cancelled)}.", messages.SUCCESS)
+        model_admin.message_user(request, f"Cancelled {plural(len(cancelled), noun)}: {', '.join(cancelled)}.", messages.SUCCESS)
     if skipped:
-        model_admin.message_user(request, f"Skipped {len(skipped)} {noun}(s): {'; '.join(skipped)}.", messages.WARNING)
+        model_admin.message_user(request, f"Skipped {plural(len(skipped), noun)}: {'; '.join(skipped)}.", messages.WARNING)
+
+
+def plural(count, noun):
+    """"1 booking", "2 bookings" (the nouns here take an s)."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def customers_by_id(ids):
+    """{user id: (name, email)} in one query, for tables that name customers."""
+    return {user.pk: (user.name, user.email) for user in User.objects.filter(pk__in=set(ids)).only("name", "email")}
+
+
+def local_time(moment, *, short=False):
+    """A stored instant as staff read it: in the current time zone (the staff member's, in
+    the admin), to the minute, with the zone's abbreviation; `short` leaves out the year."""
+    return timezone.localtime(moment).strftime("%d %b %H:%M %Z" if short else "%Y-%m-%d %H:%M %Z")

@@ -15,6 +15,7 @@ MONGO_AUTO_FIELD = "django_mongodb_backend.fields.ObjectIdAutoField"
 
 class MongoAdminConfig(AdminConfig):
     default_auto_field = MONGO_AUTO_FIELD
+    default_site = "eventbooking.staff_site.StaffSite"
 
 
 class MongoAuthConfig(AuthConfig):

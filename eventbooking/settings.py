@@ -106,7 +106,8 @@ APPEND_SLASH = False
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Before the apps' folders: admin/base_site.html here replaces the admin's own.
+        "DIRS": [BASE_DIR / "eventbooking" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -6,36 +6,58 @@ change events only through the services, as the API does: the cancel action
 runs eventbooking.cancel_event.event_cancel_with_bookings (bookings cancelled
 with the event, its version bumped for cached copies, customers notified)."""
 
-from django.contrib import admin
-from django.utils.html import format_html, format_html_join
+from datetime import timedelta
 
-from eventbooking.admin_helpers import OrganizerFilter, ReadOnlyAdmin, confirmation, money, run_each
+from django.contrib import admin
+from django.http import Http404
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.text import slugify
+
+from analytics.selectors import sales_series_all
+from bookings.selectors import attendee_event, attendee_rows
+from bookings.serializers import ATTENDEE_COLUMNS, attendee_row
+from bookings.services.holds import hold_list_for_event
+from eventbooking import charts
+from eventbooking.admin_helpers import (
+    OrganizerFilter, ReadOnlyAdmin, confirmation, customers_by_id, local_time, money, plural, run_each,
+)
 from eventbooking.cancel_event import event_cancel_with_bookings
+from eventbooking.exports import export_response
 from eventbooking.money import from_cents
+from eventbooking.timeutil import now
 from events.models import Event
+from waitlist.selectors import waitlist_list_for_event
 
 STAFF_CANCEL_REASON = "Cancelled by staff."
 TYPE_COLUMNS = ["id", "name", "price", "capacity", "seats left", "held", "sold", "revenue", "sales start", "sales end", "max per booking"]
-HOLD_COLUMNS = ["id", "customer", "ticket type", "qty", "unit price", "held at", "expires at", "waiting-list offer"]
+HOLD_COLUMNS = ["id", "customer", "email", "ticket type", "qty", "unit price", "held at", "expires at", "waiting-list offer"]
+WAITLIST_COLUMNS = ["position", "customer", "email", "ticket type", "qty", "state", "joined at", "offered until"]
+# The sales chart: days while the event's selling life fits SALES_DAYS_MAX days, weeks beyond.
+SALES_DAYS_MAX = 90
 REASON_MAX_LENGTH = Event._meta.get_field("cancel_reason").max_length
 
 
 @admin.register(Event)
 class EventAdmin(ReadOnlyAdmin):
+    # Fits 1280 px: the city is a filter, bookings in flight are on the event's page.
     list_display = [
-        "id", "title", "city", "organizer", "status", "starts_at",
-        "price", "capacity", "seats_available", "tickets_sold", "revenue", "pending_bookings",
+        "id", "title", "organizer_email", "status", "starts", "price", "capacity", "seats_available", "tickets_sold", "revenue",
     ]
+    list_per_page = 50
     list_filter = ["status", "city", ("organizer", OrganizerFilter)]
     search_fields = ["=id", "title", "city"]
     ordering = ["-created_at"]
-    fields = [
-        "id", "title", "status", "organizer", "description", "city", "venue", "tags", "starts_at", "price",
-        "capacity", "quota", "seats_available", "seats_held", "tickets_sold", "revenue", "ticket_types", "seat_holds",
-        "pending_bookings",
-        "published_at", "cancelled_at", "cancel_reason", "created_at", "updated_at",
+    fieldsets = [
+        (None, {"fields": ["id", "title", "status", "organizer", "links"]}),
+        ("Sales", {"fields": ["sales_chart", "types_chart", "ticket_types",
+                              "capacity", "quota", "seats_available", "seats_held", "tickets_sold", "revenue"]}),
+        ("Waiting list and holds", {"fields": ["waiting_list", "seat_holds", "pending_bookings"]}),
+        ("Event", {"fields": ["description", "city", "venue", "tags", "starts_at", "price", "published_at",
+                              "cancelled_at", "cancel_reason", "created_at", "updated_at"]}),
     ]
-    readonly_fields = fields
+    readonly_fields = [name for _, options in fieldsets for name in options["fields"]]
     actions = ["cancel_events"]
 
     price = money("price_cents", "price")
@@ -59,22 +81,109 @@ class EventAdmin(ReadOnlyAdmin):
         )
         return format_html("<table>{}<tbody>{}</tbody></table>", header, rows)
 
-    @admin.display(description="holds")
+    @admin.display(description="live holds")
     def seat_holds(self, obj):
-        """Live holds (seats off sale, not sold), read-only; expired ones are released by the reconciler."""
-        header = format_html(
-            "<thead><tr>{}</tr></thead>",
-            format_html_join("", "<th>{}</th>", ((name,) for name in HOLD_COLUMNS)),
+        """Live holds (seats off sale, not sold), read-only; expired ones are released by the reconciler.
+        Read through bookings.services.holds.hold_list_for_event."""
+        holds = hold_list_for_event(event_id=obj.pk)
+        if not holds:
+            return "None."
+        people = customers_by_id(hold["customer_id"] for hold in holds)
+        names = _type_names(obj)
+        rows = [
+            (h["id"], people.get(h["customer_id"], ("?", ""))[0], people.get(h["customer_id"], ("?", ""))[1],
+             names.get(h["type"], h["type"]), h["qty"], from_cents(h["unit_price_cents"]), local_time(h["at"], short=True),
+             local_time(h["expires_at"], short=True), h.get("entry") or "-")
+            for h in holds
+        ]
+        return _table(HOLD_COLUMNS, rows, row_class="seat-hold", note=_zone_note())
+
+    @admin.display(description="waiting list")
+    def waiting_list(self, obj):
+        """The line in order: read through waitlist.selectors.waitlist_list_for_event."""
+        entries = waitlist_list_for_event(event_id=obj.pk)
+        if not entries:
+            return "Nobody is waiting."
+        people = customers_by_id(entry["customer_id"] for entry in entries)
+        rows = [
+            (entry["position"] or "-", people.get(entry["customer_id"], ("?", ""))[0],
+             people.get(entry["customer_id"], ("?", ""))[1], entry["ticket_type_name"] or entry["type"], entry["qty"],
+             entry["state"], local_time(entry["at"], short=True),
+             local_time(entry["hold_expires_at"], short=True) if entry.get("hold_expires_at") else "-")
+            for entry in entries
+        ]
+        waiting = sum(1 for entry in entries if entry["state"] == "WAITING")
+        return _table(WAITLIST_COLUMNS, rows, row_class="waitlist-entry",
+                      note=f"{plural(waiting, 'customer')} waiting. " + _zone_note())
+
+    @admin.display(description="see also")
+    def links(self, obj):
+        bookings = reverse("admin:bookings_booking_changelist")
+        export = reverse("admin:events_event_attendees", args=[obj.pk, "csv"])
+        return format_html(
+            '<span class="staff-links">'
+            '<a id="link-bookings" href="{}?event__id__exact={}">All bookings of this event</a>'
+            '<a id="link-attendees" href="{}?event__id__exact={}&amp;status__exact=CONFIRMED">Attendees</a>'
+            '<a id="link-attendees-csv" href="{}">Attendees as CSV</a>'
+            '<a id="link-attendees-xlsx" href="{}">Attendees as XLSX</a></span>',
+            bookings, obj.pk, bookings, obj.pk, export, export.removesuffix(".csv") + ".xlsx",
         )
-        rows = format_html_join(
-            "",
-            '<tr class="seat-hold">' + "<td>{}</td>" * len(HOLD_COLUMNS) + "</tr>",
-            (
-                (h.id, h.customer_id, h.type, h.qty, from_cents(h.unit_price_cents), h.at, h.expires_at, h.entry or "-")
-                for h in sorted(obj.holds or [], key=lambda h: (h.at, h.id))
-            ),
+
+    @admin.display(description="sales over time")
+    def sales_chart(self, obj):
+        """Tickets booked per day (per week for a longer selling life), in the staff member's time zone."""
+        zone = timezone.get_current_timezone()
+        end = min(now(), obj.starts_at) if obj.starts_at else now()
+        opened = obj.published_at or obj.created_at or end - timedelta(days=30)
+        start = min(opened, end - timedelta(days=7))
+        interval = "day" if end - start <= timedelta(days=SALES_DAYS_MAX) else "week"
+        if end - start > timedelta(weeks=500):
+            start = end - timedelta(weeks=500)
+        series = sales_series_all(interval=interval, start=start, end=end + timedelta(seconds=1), zone=zone, event_id=obj.pk)
+        note = format_html('<p class="staff-note">{}, {} in {} ({} per {}).</p>',
+                           plural(series["tickets"], "ticket"), from_cents(series["revenue_cents"]), zone.key,
+                           "tickets", interval)
+        chart = charts.sales_over_time(series["series"], interval=interval, title=f"Tickets booked per {interval}")
+        return format_html("{}{}", chart, note)
+
+    @admin.display(description="seats")
+    def types_chart(self, obj):
+        types = sorted(obj.types or [], key=lambda t: (t.sort_order, t.id))
+        return charts.ticket_types([
+            {"name": t.name, "tickets_sold": t.tickets_sold, "seats_held": t.seats_held, "seats_available": t.seats_available}
+            for t in types
+        ])
+
+    def get_fieldsets(self, request, obj=None):
+        zone = f"Times in {timezone.get_current_timezone_name()}."
+        return [(name, {**options, "description": zone}) if name == "Event" else (name, options)
+                for name, options in super().get_fieldsets(request, obj)]
+
+    def get_urls(self):
+        export = path("<str:event_id>/attendees.<str:fmt>", self.admin_site.admin_view(self.attendees_export),
+                      name="events_event_attendees")
+        return [export, *super().get_urls()]
+
+    def attendees_export(self, request, event_id, fmt):
+        """The attendee export of the API (GET /events/{id}/attendees?format=), for staff."""
+        if fmt not in ("csv", "xlsx") or not self.has_view_permission(request):
+            raise Http404
+        event = attendee_event(event_id=event_id, viewer=request.user)
+        return export_response(
+            columns=ATTENDEE_COLUMNS,
+            rows=(attendee_row(*pair) for pair in attendee_rows(event_id=event["_id"], status="CONFIRMED", sort="booked_at")),
+            fmt=fmt, filename=f"{event['_id']}-{slugify(event['title'])[:60]}-attendees".replace("--", "-"), sheet="Attendees",
         )
-        return format_html("<table>{}<tbody>{}</tbody></table>", header, rows) if obj.holds else "-"
+
+    @admin.display(description="organizer", ordering="organizer__email")
+    def organizer_email(self, obj):
+        # May break before the @ rather than make the column wide.
+        local, _, domain = str(obj.organizer).partition("@")
+        return format_html("{}<wbr>@{}", local, domain) if domain else local
+
+    @admin.display(description="starts", ordering="starts_at")
+    def starts(self, obj):
+        return local_time(obj.starts_at) if obj.starts_at else "-"
 
     @admin.display(description="pending")
     def pending_bookings(self, obj):
@@ -95,7 +204,7 @@ class EventAdmin(ReadOnlyAdmin):
                 self, request, action="cancel_events", objects=events,
                 warning="Cancelling an event cancels its confirmed bookings, gives their seats back and notifies "
                         "its customers. It cannot be undone.",
-                lines=[f"{event.pk} {event.title}: {event.get_status_display()}, {event.tickets_sold} ticket(s) sold, "
+                lines=[f"{event.pk} {event.title}: {event.get_status_display()}, {plural(event.tickets_sold, 'ticket')} sold, "
                        f"organizer {event.organizer}" for event in events],
                 reason=STAFF_CANCEL_REASON, reason_max_length=REASON_MAX_LENGTH,
             )
@@ -103,3 +212,17 @@ class EventAdmin(ReadOnlyAdmin):
         run_each(self, request, events, lambda event: event_cancel_with_bookings(event_id=event.pk, actor=request.user, reason=reason, as_staff=True),
                  noun="event", note=f"Cancelled: {reason}")
 
+
+
+def _type_names(event):
+    return {t.id: t.name for t in event.types or []}
+
+
+def _zone_note():
+    return f"Times in {timezone.get_current_timezone_name()}."
+
+
+def _table(columns, rows, *, row_class, note):
+    header = format_html("<thead><tr>{}</tr></thead>", format_html_join("", "<th>{}</th>", ((name,) for name in columns)))
+    body = format_html_join("", f'<tr class="{row_class}">' + "<td>{}</td>" * len(columns) + "</tr>", rows)
+    return format_html('<table class="staff-table">{}<tbody>{}</tbody></table><p class="staff-note">{}</p>', header, body, note)

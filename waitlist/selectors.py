@@ -26,3 +26,13 @@ def waitlist_list_mine(*, customer):
     for event in events().find({"waitlist.customer_id": customer.pk}, LINE_VIEW):
         shown += [entry_shown(event, entry) for entry in event["waitlist"] if entry["customer_id"] == customer.pk]
     return sorted(shown, key=lambda entry: (entry["at"], entry["id"]), reverse=True)
+
+
+def waitlist_list_for_event(*, event_id):
+    """Every entry of the event's waiting list in line order, as entry_shown shows it
+    (place in line while WAITING, the offer's expiry while OFFERED): for staff (the admin).
+    The one place the admin reads the line from."""
+    event = events().find_one({"_id": event_id}, LINE_VIEW)
+    if event is None:
+        return []
+    return [entry_shown(event, entry) for entry in event.get("waitlist") or []]

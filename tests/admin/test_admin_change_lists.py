@@ -68,7 +68,7 @@ def test_events_list_search_filters_and_counters(logged_in_browser, three_events
 
     row = logged_in_browser.get("/admin/events/event/?q=jazz").content.decode()
     for cell in ('field-price">12.50<', 'field-capacity">10<', 'field-seats_available">7<', 'field-tickets_sold">3<',
-                 'field-revenue">37.50<', 'field-pending_bookings">0<'):
+                 'field-revenue">37.50<'):
         assert cell in row
     # The organizer filter offers organizers only.
     filters = logged_in_browser.get("/admin/events/event/").content.decode()
@@ -108,9 +108,9 @@ def test_the_cancel_action_from_the_change_list(logged_in_browser, three_events,
     assert asked.status_code == 200 and b"Yes, cancel them" in asked.content
     assert collection("events").find_one({"_id": jazz})["status"] == "PUBLISHED"
     done = submit([jazz, rock], confirm="yes", reason="Venue flooded.")
-    assert f"Cancelled 2 event(s): {jazz}, {rock}." in done.content.decode()
+    assert f"Cancelled 2 events: {jazz}, {rock}." in done.content.decode()
     again = submit([jazz], confirm="yes")
-    assert f"Skipped 1 event(s): {jazz}" in again.content.decode()
+    assert f"Skipped 1 event: {jazz}" in again.content.decode()
 
     shown = api.get(f"/events/{jazz}").json()
     assert (shown["status"], shown["seats_available"], shown["cancel_reason"]) == ("CANCELLED", 10, "Venue flooded.")
