@@ -36,6 +36,8 @@ class Booking(models.Model):
         indexes = [
             models.Index(fields=["customer", "created_at"], name="booking_customer"),
             models.Index(fields=["event", "status"], name="booking_event"),
+            # A scanner's revocation list: the event's bookings cancelled since a moment (tickets/selectors.py).
+            models.Index(fields=["event", "status", "cancelled_at"], name="booking_event_cancelled"),
         ]
 
     def __str__(self):

@@ -18,6 +18,9 @@ STAFF_CANCEL_REASON = "Cancelled by staff."
 TYPE_COLUMNS = ["id", "name", "price", "capacity", "seats left", "held", "sold", "revenue", "sales start", "sales end", "max per booking"]
 HOLD_COLUMNS = ["id", "customer", "ticket type", "qty", "unit price", "held at", "expires at", "waiting-list offer"]
 REASON_MAX_LENGTH = Event._meta.get_field("cancel_reason").max_length
+# What apps built on events show on an event's page, by name: a function of the event
+# giving HTML (tickets adds its check-ins). Events imports none of them.
+page_sections = {}
 
 
 @admin.register(Event)
@@ -32,7 +35,7 @@ class EventAdmin(ReadOnlyAdmin):
     fields = [
         "id", "title", "status", "organizer", "description", "city", "venue", "tags", "starts_at", "price",
         "capacity", "quota", "seats_available", "seats_held", "tickets_sold", "revenue", "ticket_types", "seat_holds",
-        "pending_bookings",
+        "pending_bookings", "at_the_door",
         "published_at", "cancelled_at", "cancel_reason", "created_at", "updated_at",
     ]
     readonly_fields = fields
@@ -80,6 +83,11 @@ class EventAdmin(ReadOnlyAdmin):
     def pending_bookings(self, obj):
         # Seats held by bookings still in flight; the reconciler settles old ones.
         return len(obj.pending or [])
+
+    @admin.display(description="at the door")
+    def at_the_door(self, obj):
+        shown = [format_html("<h4>{}</h4>{}", name, section(obj)) for name, section in page_sections.items()]
+        return format_html_join("", "{}", ((html,) for html in shown)) if shown else "-"
 
     def has_cancel_permission(self, request):
         # Superusers (what createstaff makes) have it; other staff need "Can change event".
