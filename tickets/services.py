@@ -16,6 +16,8 @@ again answers the same: the check-in whose nonce it is answers 201 again (marked
 replayed). A batch of offline scans is each scan in turn, and is safe to upload twice.
 """
 
+from datetime import UTC
+
 from pymongo.errors import DuplicateKeyError
 
 from bookings.models import BookingStatus
@@ -91,6 +93,11 @@ def _revoked(ticket, reason, at):
     )
 
 
+def _milliseconds(moment):
+    # MongoDB keeps milliseconds: the first answer must equal what a replay reads back.
+    return moment.astimezone(UTC).replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
 def _scan(event, actor, *, code, gate, nonce, scanned_at):
     """One scan at `event` (the caller checked the actor may work its door). Returns
     (check-in, replayed) or raises the refusal (module docstring)."""
@@ -115,7 +122,7 @@ def _scan(event, actor, *, code, gate, nonce, scanned_at):
     checkin = {
         "_id": ticket.id, "event_id": event["_id"], "booking_id": ticket.booking_id, "seat": ticket.seat,
         "ticket_type_id": ticket.ticket_type_id, "ticket_type_name": type_name, "gate": gate, "nonce": nonce,
-        "scanned_at": scanned_at or now(), "checked_in_at": now(), "checked_in_by_id": actor.pk,
+        "scanned_at": _milliseconds(scanned_at) if scanned_at else now(), "checked_in_at": now(), "checked_in_by_id": actor.pk,
     }
     try:
         checkins().insert_one(checkin)
