@@ -72,7 +72,7 @@ class CheckinView(APIView):
     def post(self, request, event_id):
         data = s.CheckinInput.validated(request.data)
         checkin, replayed = checkin_scan(event_id=event_id, actor=request.user, **data)
-        return Response(s.CheckinOutput(checkin).data, status=status.HTTP_201_CREATED,
+        return Response(s.checkin_output(checkin), status=status.HTTP_201_CREATED,
                         headers={REPLAYED_HEADER: "true"} if replayed else None)
 
     @api_doc(
@@ -109,7 +109,7 @@ class CheckinBatchView(APIView):
         results = []
         for scan, (code, answer) in zip(scans, answers):
             if code == 201:
-                results.append({"nonce": scan["nonce"], "status": 201, "checkin": s.CheckinOutput(answer).data, "error": None})
+                results.append({"nonce": scan["nonce"], "status": 201, "checkin": s.checkin_output(answer), "error": None})
             else:
                 error = error_body(answer.code, answer.message, **answer.extra)["error"]
                 results.append({"nonce": scan["nonce"], "status": code, "checkin": None, "error": error})

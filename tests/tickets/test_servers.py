@@ -28,10 +28,11 @@ def second_server(django_db_setup, django_db_blocker):
 
 
 def scan_all(scans):
-    """POST (url, token, body) scans all at once; the responses in order."""
+    """POST (url, token, body) scans all at once, each on a connection of its own (httpx's
+    pool is slow to hand out connections to a thousand waiting requests); the responses in order."""
 
     async def run():
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+        limits = httpx.Limits(max_connections=len(scans), max_keepalive_connections=0)
         async with httpx.AsyncClient(timeout=120, limits=limits) as client:
             calls = [client.post(url, json=body, headers={"Authorization": f"Bearer {token}"}) for url, token, body in scans]
             return await asyncio.gather(*calls)
@@ -69,17 +70,12 @@ def test_one_ticket_scanned_at_once_at_two_gates_on_two_processes_is_admitted_on
 
 def test_a_thousand_tickets_scanned_at_once_across_two_processes_are_each_admitted_once(server, second_server, organizer, create_event):
     event_id = create_event(publish=True, capacity=1000)["id"]
-    import time
-    t0 = time.monotonic()
     codes = tickets_booked(event_id, 1000)
-    print("booked", time.monotonic() - t0)
-    t0 = time.monotonic()
     token = token_for(organizer)
     urls = itertools.cycle([server.url, second_server.url])
     scans = [(f"{next(urls)}/events/{event_id}/checkins", token, {"code": code, "gate": f"Gate {n % 4}", "nonce": f"mass-{n:05d}"})
              for n, code in enumerate(codes)]
     statuses = [r.status_code for r in scan_all(scans)]
-    print("scanned", time.monotonic() - t0)
     assert statuses.count(201) == 1000, {status: statuses.count(status) for status in set(statuses)}
     stored = list(collection("checkins").find({"event_id": event_id}, {"_id": 1}))
     assert len(stored) == 1000 and len({doc["_id"] for doc in stored}) == 1000
