@@ -98,7 +98,7 @@ def _milliseconds(moment):
     return moment.astimezone(UTC).replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
-def _scan(event, actor, *, code, gate, nonce, scanned_at):
+def _scan(event, actor, *, code, gate, nonce, scanned_at=None):
     """One scan at `event` (the caller checked the actor may work its door). Returns
     (check-in, replayed) or raises the refusal (module docstring)."""
     ticket = code_read(code)
