@@ -216,7 +216,7 @@ if BOOKING_FAULT_INJECTION and not (DEBUG or TESTING):
 TICKET_SIGNING_KEY = env_str("TICKET_SIGNING_KEY", "")
 if not TICKET_SIGNING_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("TICKET_SIGNING_KEY is unset and DEBUG is off: make one with `manage.py ticket_key`.")
+        raise ImproperlyConfigured("TICKET_SIGNING_KEY is unset and DEBUG is off: make one with `python -m tickets.keys`.")
     TICKET_SIGNING_KEY = development_ticket_key(DATA_DIR)
 TICKET_VERIFY_KEYS = env_list("TICKET_VERIFY_KEYS", [])
 # How far back GET /events/:id/revocations's `next_since` reaches: a cancellation is

@@ -39,7 +39,7 @@ def _entry(text, setting):
         number, raw = None, b""
     if not sep or number is None or not 1 <= number <= MAX_KEY_ID or len(raw) != 32:
         raise ImproperlyConfigured(
-            f"{setting}: {text[:12]!r}... is not '<key id 1-{MAX_KEY_ID}>:<base64url 32-byte key>' (make one with `manage.py ticket_key`)."
+            f"{setting}: {text[:12]!r}... is not '<key id 1-{MAX_KEY_ID}>:<base64url 32-byte key>' (make one with `python -m tickets.keys`)."
         )
     return number, raw
 
@@ -105,3 +105,10 @@ def public_entry(signing):
     kid, raw = _entry(signing, "TICKET_SIGNING_KEY")
     public = Ed25519PrivateKey.from_private_bytes(raw).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     return f"{kid}:{b64url(public)}"
+
+
+if __name__ == "__main__":
+    # `python -m tickets.keys [key id]`: a first key, without settings (which refuse to load without one).
+    import sys
+
+    print(new_key(int(sys.argv[1]) if len(sys.argv) > 1 else 1)[0])
