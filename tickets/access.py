@@ -7,7 +7,8 @@ from eventbooking.mongo import collection, events
 from events.models import EventStatus
 from events.services import EventNotFound
 
-DOOR_VIEW = {"organizer_id": 1, "status": 1, "title": 1, "starts_at": 1, "cancelled_at": 1, "types": 1, "tickets_sold": 1}
+DOOR_VIEW = {"organizer_id": 1, "status": 1, "cancelled_at": 1, "types.id": 1, "types.name": 1, "types.sort_order": 1,
+             "types.tickets_sold": 1, "tickets_sold": 1}
 
 
 def checkins():
