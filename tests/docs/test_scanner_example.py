@@ -25,15 +25,6 @@ def scanner_example():
     return namespace
 
 
-@pytest.fixture(autouse=True)
-def clean_tickets():
-    from eventbooking.mongo import collection
-
-    yield
-    for name in ("checkins", "door_staff"):
-        collection(name).delete_many({})
-
-
 def tickets_through(server, customer, booking_id):
     import httpx
 

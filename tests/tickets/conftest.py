@@ -1,16 +1,6 @@
 import pytest
 
-from eventbooking.mongo import collection
 from tests.helpers import book
-
-TICKET_COLLECTIONS = ["checkins", "door_staff"]
-
-
-@pytest.fixture(autouse=True)
-def clean_tickets(clean_state):
-    yield
-    for name in TICKET_COLLECTIONS:
-        collection(name).delete_many({})
 
 
 @pytest.fixture
