@@ -313,3 +313,9 @@ def test_keys_rotate_without_invalidating_codes_already_given(booking, codes, cu
     # The old key retired: its codes no longer verify.
     settings.TICKET_VERIFY_KEYS = []
     assert scan(codes[2], event_id=booking["event_id"]).json()["error"]["code"] == "ticket_signature_invalid"
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:30:00+01:00", "9999-12-31T23:30:00-01:00", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z"])
+def test_datetimes_at_the_ends_of_the_range_are_answers_not_failures(booking, codes, organizer_client, scan, moment):
+    assert organizer_client.get(f"/events/{booking['event_id']}/revocations", {"since": moment}).status_code in (200, 400)
+    assert scan(codes[0], event_id=booking["event_id"], nonce="nonce-edge1", scanned_at=moment).status_code in (201, 400)
