@@ -1,7 +1,5 @@
 """QR images of ticket codes, made by segno (pure Python, writes SVG and PNG)."""
 
-import io
-
 import segno
 
 
@@ -14,8 +12,3 @@ def qr_images(code):
         "png": qr.png_data_uri(scale=4, border=4),
     }
 
-
-def qr_png(code, scale=6):
-    buffer = io.BytesIO()
-    segno.make_qr(code, error="m").save(buffer, kind="png", scale=scale, border=4)
-    return buffer.getvalue()

@@ -28,7 +28,7 @@ from eventbooking.timeutil import now
 from events.models import EventStatus
 from notifications.services import CHECKIN_CREATED, notify
 from tickets.access import checkins, door_staff, event_for_door, event_for_organizer
-from tickets.codes import Ticket, code_read
+from tickets.codes import code_read
 
 CANCELLED = BookingStatus.CANCELLED.value
 CONFIRMED = BookingStatus.CONFIRMED.value
