@@ -43,6 +43,7 @@ GOMAXPROCS=1 so that it never takes more than one of the 2 cores.
 """
 
 import argparse
+import base64
 import json
 import os
 import shutil
@@ -56,6 +57,8 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 ROOT = Path(__file__).resolve().parent.parent
 STACK = ROOT / "bench" / "stack"
@@ -166,6 +169,8 @@ class Tree:
             DEBUG="0",
             SECRET_KEY=f"bench-compare-secret-{label}-not-for-production-0123456789",
             JWT_SIGNING_KEY=f"bench-compare-jwt-{label}-not-for-production-0123456789",
+            # Required with DEBUG off where the tree signs ticket codes (docs/operations.md); a fresh one per run.
+            TICKET_SIGNING_KEY="1:" + base64.urlsafe_b64encode(Ed25519PrivateKey.generate().private_bytes_raw()).decode().rstrip("="),
             ALLOWED_HOSTS="127.0.0.1,localhost",
             ACCESS_TOKEN_MINUTES="600",
             PATH=f"{PYTHON}:{os.environ['PATH']}",

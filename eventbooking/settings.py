@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from eventbooking.devkey import PUBLIC_DEVELOPMENT_KEY, development_secret_key, is_loopback
+from eventbooking.devkey import PUBLIC_DEVELOPMENT_KEY, development_secret_key, development_ticket_key, is_loopback
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "notifications",
     "analytics",
     "waitlist",
+    "tickets",
 ]
 
 MIDDLEWARE = [
@@ -208,6 +209,20 @@ TESTING = env_bool("TESTING", False)
 BOOKING_FAULT_INJECTION = env_str("BOOKING_FAULT_INJECTION", "")
 if BOOKING_FAULT_INJECTION and not (DEBUG or TESTING):
     raise ImproperlyConfigured("BOOKING_FAULT_INJECTION is for tests: set it only with DEBUG=1 or TESTING=1.")
+
+# Ticket codes (tickets/keys.py). The Ed25519 key that signs the codes of tickets, as
+# "<key id>:<base64url private key>" (`manage.py ticket_key` makes one); and the earlier
+# keys whose codes still verify, comma-separated "<key id>:<base64url public key>".
+# Unset with DEBUG on: a key made on first run, kept in DATA_DIR/ticket-signing-key.
+TICKET_SIGNING_KEY = env_str("TICKET_SIGNING_KEY", "")
+if not TICKET_SIGNING_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("TICKET_SIGNING_KEY is unset and DEBUG is off: make one with `python -m tickets.keys`.")
+    TICKET_SIGNING_KEY = development_ticket_key(DATA_DIR)
+TICKET_VERIFY_KEYS = env_list("TICKET_VERIFY_KEYS", [])
+# How far back GET /events/:id/revocations's `next_since` reaches: a cancellation is
+# stamped when it starts and may be written this much later (a reconciler finishing it).
+TICKET_REVOCATION_OVERLAP_SECONDS = env_int("TICKET_REVOCATION_OVERLAP_SECONDS", 120)
 
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [

@@ -37,6 +37,9 @@ WAITLIST_COLUMNS = ["position", "customer", "email", "ticket type", "qty", "stat
 # The sales chart: days while the event's selling life fits SALES_DAYS_MAX days, weeks beyond.
 SALES_DAYS_MAX = 90
 REASON_MAX_LENGTH = Event._meta.get_field("cancel_reason").max_length
+# What apps built on events show on an event's page, by name: a function of the event
+# giving HTML (tickets adds its check-ins). Events imports none of them.
+page_sections = {}
 
 
 @admin.register(Event)
@@ -54,6 +57,7 @@ class EventAdmin(ReadOnlyAdmin):
         ("Sales", {"fields": ["sales_chart", "types_chart", "ticket_types",
                               "capacity", "quota", "seats_available", "seats_held", "tickets_sold", "revenue"]}),
         ("Waiting list and holds", {"fields": ["waiting_list", "seat_holds", "pending_bookings"]}),
+        ("At the door", {"fields": ["at_the_door"]}),
         ("Event", {"fields": ["description", "city", "venue", "tags", "starts_at", "price", "published_at",
                               "cancelled_at", "cancel_reason", "created_at", "updated_at"]}),
     ]
@@ -189,6 +193,11 @@ class EventAdmin(ReadOnlyAdmin):
     def pending_bookings(self, obj):
         # Seats held by bookings still in flight; the reconciler settles old ones.
         return len(obj.pending or [])
+
+    @admin.display(description="at the door")
+    def at_the_door(self, obj):
+        shown = [format_html("<h4>{}</h4>{}", name, section(obj)) for name, section in page_sections.items()]
+        return format_html_join("", "{}", ((html,) for html in shown)) if shown else "-"
 
     def has_cancel_permission(self, request):
         # Superusers (what createstaff makes) have it; other staff need "Can change event".

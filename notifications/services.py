@@ -14,6 +14,7 @@ Kinds, recipients and payloads (the contract with clients):
 - event.cancelled   to each customer holding a booking (`customer_ids`): EventCancelledNotice
 - waitlist.offer    to the customer whose waiting-list entry was offered seats: WaitlistOfferNotice
 - waitlist.changed  to the event's organizer when its line changes (join, leave, offer): WaitlistChangedNotice
+- checkin.created   to the event's organizer when a ticket is checked in: CheckinNotice
 """
 
 import logging
@@ -31,6 +32,7 @@ BOOKING_CANCELLED = "booking.cancelled"
 EVENT_CANCELLED = "event.cancelled"
 WAITLIST_OFFER = "waitlist.offer"
 WAITLIST_CHANGED = "waitlist.changed"
+CHECKIN_CREATED = "checkin.created"
 
 
 class TypeSalesNotice(serializers.Serializer):
@@ -116,7 +118,34 @@ class WaitlistChangedNotice(serializers.Serializer):
         return ticket_type.get("waitlist_waiting", 0)
 
 
-def _message(kind, *, event, booking=None, customer_ids=(), entry=None, hold=None):
+class CheckinNotice(serializers.Serializer):
+    """A ticket let in (tickets/services.py): which, where, when."""
+
+    ticket_id = serializers.CharField(source="_id")
+    event_id = serializers.CharField()
+    booking_id = serializers.CharField()
+    ticket_type_id = serializers.CharField()
+    ticket_type_name = serializers.CharField()
+    gate = serializers.CharField()
+    scanned_at = serializers.DateTimeField()
+    checked_in_at = serializers.DateTimeField()
+
+
+def checkin_notice(checkin):
+    """CheckinNotice(checkin).data, built by hand as booking_notice is (every check-in sends one)."""
+    return {
+        "ticket_id": text(checkin["_id"]),
+        "event_id": text(checkin["event_id"]),
+        "booking_id": text(checkin["booking_id"]),
+        "ticket_type_id": text(checkin["ticket_type_id"]),
+        "ticket_type_name": text(checkin["ticket_type_name"]),
+        "gate": text(checkin["gate"]),
+        "scanned_at": when(checkin["scanned_at"]),
+        "checked_in_at": when(checkin["checked_in_at"]),
+    }
+
+
+def _message(kind, *, event, booking=None, customer_ids=(), entry=None, hold=None, checkin=None):
     """(recipients, payload) of a notification of `kind`."""
     if kind in (BOOKING_CREATED, BOOKING_CANCELLED):
         return [event["organizer_id"]], booking_notice(booking, event)
@@ -126,14 +155,18 @@ def _message(kind, *, event, booking=None, customer_ids=(), entry=None, hold=Non
         return [entry["customer_id"]], WaitlistOfferNotice({"entry": entry, "event": event, "hold": hold}).data
     if kind == WAITLIST_CHANGED:
         return [event["organizer_id"]], WaitlistChangedNotice({"entry": entry, "event": event}).data
+    if kind == CHECKIN_CREATED:
+        return [event["organizer_id"]], checkin_notice(checkin)
     raise ValueError(f"unknown notification kind {kind!r}")
 
 
-def notify(kind, *, event, booking=None, customer_ids=(), entry=None, hold=None):
+def notify(kind, *, event, booking=None, customer_ids=(), entry=None, hold=None, checkin=None):
     """Send a notification of `kind` (module docstring); returns True when it was handed
     to the dispatcher, False when it failed (logged)."""
     try:
-        recipients, payload = _message(kind, event=event, booking=booking, customer_ids=customer_ids, entry=entry, hold=hold)
+        recipients, payload = _message(
+            kind, event=event, booking=booking, customer_ids=customer_ids, entry=entry, hold=hold, checkin=checkin
+        )
         dispatcher.send(kind, recipients, payload)
     except Exception:  # noqa: BLE001 - see the module docstring
         log.exception("notification %s failed", kind)

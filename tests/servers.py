@@ -32,6 +32,9 @@ def process_env(*, redis=True, extra_env=None):
         SECRET_KEY="test-server-secret-not-the-default",
         # Tokens minted in the test process must verify in the server.
         JWT_SIGNING_KEY=settings.SIMPLE_JWT["SIGNING_KEY"],
+        # Ticket codes made in the test process must verify there too (and the other way).
+        TICKET_SIGNING_KEY=settings.TICKET_SIGNING_KEY,
+        TICKET_VERIFY_KEYS=",".join(settings.TICKET_VERIFY_KEYS),
         ALLOWED_HOSTS="127.0.0.1,localhost",
     )
     if not redis:

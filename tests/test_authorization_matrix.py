@@ -85,6 +85,21 @@ MATRIX = [
     ("GET",   "/waitlist/me",                     None,               401,      200,      200,         403,       403),
     ("DELETE", "/waitlist/<str:entry_id>",        "entry",            401,      204,      403,         403,       403),
     ("DELETE", "/waitlist/<str:entry_id>",        "unknown entry",    401,      404,      404,         403,       403),
+    ("GET",   "/.well-known/ticket-keys",          None,               200,      200,      200,         200,       200),
+    ("GET",   "/bookings/<str:booking_id>/tickets", "booking",        401,      200,      404,         404,       404),
+    ("GET",   "/bookings/<str:booking_id>/tickets", "unknown booking", 401,     404,      404,         404,       404),
+    ("POST",  "/events/<str:event_id>/checkins",  "ticket",           401,      403,      403,         201,       403),
+    ("POST",  "/events/<str:event_id>/checkins",  "unknown event",    401,      404,      404,         404,       404),
+    ("GET",   "/events/<str:event_id>/checkins",  "published event",  401,      403,      403,         200,       403),
+    ("GET",   "/events/<str:event_id>/checkins",  "unknown event",    401,      404,      404,         404,       404),
+    ("POST",  "/events/<str:event_id>/checkins/batch", "ticket",      401,      403,      403,         200,       403),
+    ("GET",   "/events/<str:event_id>/revocations", "published event", 401,     403,      403,         200,       403),
+    ("GET",   "/events/<str:event_id>/revocations", "unknown event",  401,      404,      404,         404,       404),
+    ("GET",   "/events/<str:event_id>/door-staff", "published event", 401,      403,      403,         200,       403),
+    ("GET",   "/events/<str:event_id>/door-staff", "unknown event",   401,      403,      403,         404,       404),
+    ("POST",  "/events/<str:event_id>/door-staff", "published event", 401,      403,      403,         201,       403),
+    ("DELETE", "/events/<str:event_id>/door-staff/<str:email>", "door staff", 401, 403,   403,         204,       403),
+    ("DELETE", "/events/<str:event_id>/door-staff/<str:email>", "unknown event", 401, 403, 403,        404,       404),
 ]
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 # Swagger UI renders HTML only: its errors are plain text, not the JSON error shape.
@@ -173,11 +188,29 @@ def new_hold(world):
     return hold["id"]
 
 
+def new_ticket(world):
+    """A ticket of the customer's (its event and its code)."""
+    from tickets.codes import Ticket, code_for
+
+    event_id = new_event(world, publish=True)
+    booking, _, _ = booking_create(customer=world[CUSTOMER], event_id=event_id, qty=1)
+    return {"event_id": event_id, "code": code_for(Ticket(event_id=event_id, booking_id=booking["_id"], seat=1,
+                                                          ticket_type_id=booking["ticket_type_id"]))}
+
+
+def new_door_staff(world):
+    from tickets.services import door_staff_grant
+
+    event_id = new_event(world, publish=True)
+    door_staff_grant(event_id=event_id, actor=world[ORGANIZER], email=world[OTHER_CUSTOMER].email)
+    return {"event_id": event_id, "email": world[OTHER_CUSTOMER].email}
+
+
 RESOURCES = {
     None: lambda world: {},
     "published event": lambda world: {"event_id": new_event(world, publish=True)},
     "draft": lambda world: {"event_id": new_event(world, publish=False)},
-    "unknown event": lambda world: {"event_id": "EVT-9999"},
+    "unknown event": lambda world: {"event_id": "EVT-9999", "email": "nobody@example.com"},
     "booking": lambda world: {"booking_id": new_booking(world)},
     "unknown booking": lambda world: {"booking_id": "BK-9999"},
     "hold": lambda world: {"hold_id": new_hold(world)},
@@ -185,6 +218,8 @@ RESOURCES = {
     "sold-out event": lambda world: {"event_id": sold_out_event(world)},
     "entry": lambda world: {"entry_id": new_entry(world)},
     "unknown entry": lambda world: {"entry_id": "WL-9999"},
+    "ticket": new_ticket,
+    "door staff": new_door_staff,
 }
 
 
@@ -216,6 +251,11 @@ BODIES = {
     ("POST", "/bookings"): lambda world, actor, ids: {"eventId": ids["event_id"], "qty": 1},
     ("POST", "/holds"): lambda world, actor, ids: {"eventId": ids["event_id"], "qty": 1},
     ("POST", "/events/<str:event_id>/waitlist"): lambda world, actor, ids: {"qty": 1},
+    ("POST", "/events/<str:event_id>/checkins"): lambda world, actor, ids: {"code": ids.get("code", "X" * 140), "gate": "Main",
+                                                                            "nonce": f"matrix-{uuid.uuid4().hex}"},
+    ("POST", "/events/<str:event_id>/checkins/batch"): lambda world, actor, ids: {"scans": [
+        {"code": ids["code"], "gate": "Main", "nonce": f"matrix-{uuid.uuid4().hex}"}]},
+    ("POST", "/events/<str:event_id>/door-staff"): lambda world, actor, ids: {"email": world[CUSTOMER].email},
 }
 
 

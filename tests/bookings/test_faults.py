@@ -8,6 +8,7 @@ import sys
 from datetime import timedelta
 
 import pytest
+from django.conf import settings as django_settings
 
 from bookings.services import bookings_reconcile
 from eventbooking.mongo import collection
@@ -105,7 +106,8 @@ def test_the_switch_is_ignored_unless_debug_or_testing(settings, create_event, c
 
 
 def test_a_production_process_refuses_to_start_with_the_switch_set():
-    env = {**os.environ, "DEBUG": "0", "TESTING": "0", "SECRET_KEY": "x" * 50, "BOOKING_FAULT_INJECTION": "after_reserve"}
+    env = {**os.environ, "DEBUG": "0", "TESTING": "0", "SECRET_KEY": "x" * 50, "BOOKING_FAULT_INJECTION": "after_reserve",
+           "TICKET_SIGNING_KEY": django_settings.TICKET_SIGNING_KEY}
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
         env={**env, "DJANGO_SETTINGS_MODULE": "eventbooking.settings"},

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pymongo
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
 
 from devtools.services import die_with_parent, free_port
@@ -72,7 +73,7 @@ def production_env(tmp_path):
     name = f"deploy_{uuid.uuid4().hex[:10]}"
     env.update(
         MONGODB_URI=connection.settings_dict["HOST"], MONGODB_NAME=name, DATA_DIR=str(tmp_path), WEB_CONCURRENCY="1",
-        REDIS_URL=os.environ.get("REDIS_URL", ""),
+        REDIS_URL=os.environ.get("REDIS_URL", ""), TICKET_SIGNING_KEY=django_settings.TICKET_SIGNING_KEY,
     )
     yield env
     with pymongo.MongoClient(env["MONGODB_URI"]) as client:

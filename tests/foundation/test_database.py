@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from bson import ObjectId
+from django.conf import settings as django_settings
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
@@ -98,4 +99,5 @@ def test_production_refuses_the_default_secret_key():
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
     env["SECRET_KEY"] = "a-real-secret-for-this-check-only-0123456789"
+    env["TICKET_SIGNING_KEY"] = django_settings.TICKET_SIGNING_KEY  # required with DEBUG off too (tests/tickets/test_key_settings.py)
     assert subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "CRITICAL"], env=env, capture_output=True, timeout=120).returncode == 0
