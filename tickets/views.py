@@ -1,9 +1,9 @@
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.permissions import ANYONE, AUTHENTICATED, ORGANIZERS, RolePermission
+from eventbooking.endpoint import Endpoint
 from eventbooking.errors import error_body
 from eventbooking.schema import api_doc
 from tickets import serializers as s
@@ -25,7 +25,7 @@ SCAN_ERRORS = {
 }
 
 
-class PublishedKeysView(APIView):
+class PublishedKeysView(Endpoint):
     roles = {"GET": ANYONE}
     permission_classes = [RolePermission]
     authentication_classes = []
@@ -40,7 +40,7 @@ class PublishedKeysView(APIView):
         return Response(keyring().published(), headers={"Cache-Control": "public, max-age=300"})
 
 
-class BookingTicketsView(APIView):
+class BookingTicketsView(Endpoint):
     roles = {"GET": AUTHENTICATED}
     permission_classes = [RolePermission]
 
@@ -54,7 +54,8 @@ class BookingTicketsView(APIView):
         return Response(s.TicketListOutput(ticket_list_of_booking(booking_id=booking_id, customer=request.user)).data)
 
 
-class CheckinView(APIView):
+class CheckinView(Endpoint):
+    query = {"GET": s.CheckinListInput}
     roles = {"POST": AUTHENTICATED, "GET": AUTHENTICATED}
     permission_classes = [RolePermission]
 
@@ -84,11 +85,11 @@ class CheckinView(APIView):
         operation_id="checkins_list",
     )
     def get(self, request, event_id):
-        params = s.CheckinListInput.validated(request.query_params)
+        params = request.params
         return Response(s.CheckinListOutput(checkin_list(event_id=event_id, actor=request.user, **params)).data)
 
 
-class CheckinBatchView(APIView):
+class CheckinBatchView(Endpoint):
     roles = {"POST": AUTHENTICATED}
     permission_classes = [RolePermission]
 
@@ -116,7 +117,8 @@ class CheckinBatchView(APIView):
         return Response({"results": results})
 
 
-class RevocationListView(APIView):
+class RevocationListView(Endpoint):
+    query = {"GET": s.RevocationListInput}
     roles = {"GET": AUTHENTICATED}
     permission_classes = [RolePermission]
 
@@ -131,11 +133,11 @@ class RevocationListView(APIView):
         operation_id="revocations_list",
     )
     def get(self, request, event_id):
-        params = s.RevocationListInput.validated(request.query_params)
+        params = request.params
         return Response(s.RevocationListOutput(revocation_list(event_id=event_id, actor=request.user, **params)).data)
 
 
-class DoorStaffView(APIView):
+class DoorStaffView(Endpoint):
     roles = {"GET": ORGANIZERS, "POST": ORGANIZERS}
     permission_classes = [RolePermission]
 
@@ -163,7 +165,7 @@ class DoorStaffView(APIView):
         return Response(s.DoorStaffOutput(grant).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
-class DoorStaffDetailView(APIView):
+class DoorStaffDetailView(Endpoint):
     roles = {"DELETE": ORGANIZERS}
     permission_classes = [RolePermission]
 
