@@ -1,9 +1,9 @@
-"""Two source trees in one run: the code before issue 11 (old) against this checkout (new).
+"""Two source trees in one run: the code before the hot-path rework, 8468274 (old), against this checkout (new).
 
     .venv/bin/python devtools/services.py --redis -- .venv/bin/python bench/bench_compare.py \
         [--old 8468274 | --old-tree PATH] [--new-tree PATH] [--procs 1,2] [--clients 1,16,64] \
         [--seconds 5] [--warmup 1] [--rounds 1] [--serve-new CMD] [--serve-old CMD] \
-        [--mongo-old URI] [--mongo-new URI]
+        [--mongo-old URI] [--mongo-new URI] [--variant LABEL=CMD --variant LABEL=CMD ...]
 
 For each tree, each server-process count (--procs; default 1 and one per core) and
 each client count, it measures three endpoints on the same stack:
@@ -17,6 +17,10 @@ Per row: requests/s, p50/p99, CPU ms per request of the server processes (user+s
 from /proc over the measured window, divided by requests completed with 2xx), and
 separately of the database server, of Redis and of the load generator; each
 endpoint's req/s as a ratio to the constant endpoint's; then new/old for every figure.
+
+Server variants instead of trees: `--variant LABEL=CMD`, repeated, serves this checkout
+(--new-tree) once per variant, each with its own CMD (as --serve-new) and database, all in
+the same run and taking turns in every row (A B C C B A); ratios are against the first.
 
 Old tree: `git worktree add --detach` of --old (default 8468274, main before
 issue 11) in a temporary folder, removed at the end, or --old-tree PATH. Both trees run
@@ -195,7 +199,8 @@ class Tree:
         if self.serve_cmd:
             port = free_port()
             command = self.serve_cmd.format(port=port, procs=procs)
-            self.procs = [subprocess.Popen(["sh", "-c", command], cwd=self.path, env=self.env, start_new_session=True)]
+            self.procs = [subprocess.Popen(["sh", "-c", command], cwd=self.path, env=self.env, start_new_session=True,
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
             self.urls = [f"http://127.0.0.1:{port}"]
         else:
             ports = [free_port() for _ in range(procs)]
@@ -208,20 +213,17 @@ class Tree:
             self.urls = [f"http://127.0.0.1:{port}" for port in ports]
         for url, proc in zip(self.urls, self.procs):
             wait_healthy(url, proc)
-        deadline = time.monotonic() + 90
-        while self.serve_cmd and self.daphnes() < procs and time.monotonic() < deadline:
-            time.sleep(0.5)  # one process may answer on the shared port before the others listen
         if self.serve_cmd:
-            time.sleep(3)
-
-    def daphnes(self):
-        count = 0
-        for pid in self.server_pids():
-            try:
-                count += b"daphne" in Path(f"/proc/{pid}/cmdline").read_bytes()
-            except OSError:
-                pass
-        return count
+            # One process may answer on the shared port before the others listen: wait until
+            # there are at least `procs` processes and their number has held for 2 s.
+            deadline = time.monotonic() + 90
+            counts = []
+            while time.monotonic() < deadline:
+                counts.append(len(self.server_pids()))
+                if counts[-1] >= procs and len(counts) >= 5 and len(set(counts[-5:])) == 1:
+                    break
+                time.sleep(0.5)
+            time.sleep(1)
 
     def server_pids(self):
         return [pid for proc in self.procs for pid in descendants(proc.pid)]
@@ -357,9 +359,10 @@ def report(results, trees, args):
         return values[len(values) // 2] if values else float("nan")
 
     labels = [tree.label for tree in trees]
+    width = max(4, *(len(label) for label in labels))
     lines = ["", f"{args.seconds:g} s per row in {args.slices} windows taking turns, after {args.warmup:g} s of warm-up, {args.rounds} round(s), median shown; "
              f"CPU ms per 2xx response; ceiling = req/s / constant endpoint's req/s at the same clients and processes"]
-    header = (f"{'tree':<4} {'procs':>5} {'endpoint':<15} {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+    header = (f"{'tree':<{width}} {'procs':>5} {'endpoint':<15} {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
               f"{'cpu ms':>7} {'db ms':>6} {'redis':>6} {'client':>6} {'ceiling':>7} {'errors':>6}")
     lines += [header, "-" * len(header)]
     names = {"constant": "GET constant", "events": "GET /events", "bookings": "POST /bookings"}
@@ -372,13 +375,13 @@ def report(results, trees, args):
                         continue
                     ceiling = figure(key, "rps") / figure((label, procs, "constant", clients), "rps")
                     lines.append(
-                        f"{label:<4} {procs:>5} {names[endpoint]:<15} {clients:>7} {fmt(figure(key, 'rps'), 0):>8} "
+                        f"{label:<{width}} {procs:>5} {names[endpoint]:<15} {clients:>7} {fmt(figure(key, 'rps'), 0):>8} "
                         f"{fmt(figure(key, 'p50'), 2):>8} {fmt(figure(key, 'p99'), 2):>8} {fmt(figure(key, 'cpu'), 2):>7} "
                         f"{fmt(figure(key, 'db'), 2):>6} {fmt(figure(key, 'redis'), 2):>6} {fmt(figure(key, 'client'), 2):>6} "
                         f"{fmt(ceiling, 2):>7} {int(sum(row['errors'] for row in results[key])):>6}"
                     )
-    if len(labels) == 2:
-        old, new = labels
+    old = labels[0]
+    for new in labels[1:]:
         lines += ["", f"{new} / {old}: req/s x, CPU ms per request x (below 1 is less CPU), p50 x",
                   f"{'procs':>5} {'endpoint':<15} {'clients':>7} {'req/s':>7} {'cpu':>7} {'p50':>7} {'db':>7} {'ceiling':>8}"]
         for procs in args.procs:
@@ -396,7 +399,7 @@ def report(results, trees, args):
                                  f"{fmt(ratio('p50'), 2):>7} {fmt(ratio('db'), 2):>7} {fmt(ceilings[1] / ceilings[0], 2):>8}")
         one = min(args.procs)
         for procs in args.procs:
-            if procs != one and (old, one, "bookings", max(args.clients)) in results:
+            if len(labels) == 2 and procs != one and (old, one, "bookings", max(args.clients)) in results:
                 base = figure((old, one, "bookings", max(args.clients)), "rps")
                 lines.append(f"bookings/s at {max(args.clients)} clients on {procs} processes ({new}) / {one} process ({old}): "
                              f"x{fmt(figure((new, procs, 'bookings', max(args.clients)), 'rps') / base, 2)}")
@@ -423,6 +426,9 @@ def parse_args(argv):
     parser.add_argument("--serve-new", help="the same for the new tree")
     parser.add_argument("--mongo-old", help="the old tree's own database server (default: MONGODB_URI)")
     parser.add_argument("--mongo-new", help="the new tree's own database server (default: MONGODB_URI)")
+    parser.add_argument("--variant", action="append", metavar="LABEL=CMD",
+                        help="instead of two trees: this checkout (--new-tree) served by CMD (as --serve-new), "
+                             "once per --variant, all in one run; ratios are against the first")
     args = parser.parse_args(argv)
     args.procs = sorted({int(n) for n in args.procs.split(",")})
     args.clients = [int(n) for n in args.clients.split(",")]
@@ -441,8 +447,8 @@ def main(argv):
     trees = []
     try:
         loadgen = LoadGenerator(workdir)
-        old_path = args.old_tree
-        if not old_path:
+        old_path = args.old_tree or args.new_tree
+        if not args.old_tree and not args.variant:
             worktree = workdir / "old-tree"
             subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(worktree), args.old], check=True,
                            stdout=subprocess.DEVNULL)
@@ -451,14 +457,19 @@ def main(argv):
             if not (Path(tree_path) / "staticfiles").exists() and (ROOT / "staticfiles").exists():
                 log(f"linking {ROOT / 'staticfiles'} into {tree_path}")
                 os.symlink(ROOT / "staticfiles", Path(tree_path) / "staticfiles")
-        old_label, new_label = args.labels.split(",")
-        trees = [Tree(old_label, old_path, 1, args.serve_old, args.mongo_old or os.environ["MONGODB_URI"]),
-                 Tree(new_label, args.new_tree, 2, args.serve_new, args.mongo_new or os.environ["MONGODB_URI"])]
+        if args.variant:
+            variants = [variant.split("=", 1) for variant in args.variant]
+            trees = [Tree(label, args.new_tree, index, command, args.mongo_new or os.environ["MONGODB_URI"])
+                     for index, (label, command) in enumerate(variants, 1)]
+        else:
+            old_label, new_label = args.labels.split(",")
+            trees = [Tree(old_label, old_path, 1, args.serve_old, args.mongo_old or os.environ["MONGODB_URI"]),
+                     Tree(new_label, args.new_tree, 2, args.serve_new, args.mongo_new or os.environ["MONGODB_URI"])]
         for tree in trees:
             tree.db_pid = listening_pid(urlsplit(tree.mongo_uri.split(",")[0]).port or 27017)
         services = {"db": None, "redis": listening_pid(urlsplit(os.environ["REDIS_URL"]).port or 6379)}
-        log(f"old tree {old_path}, new tree {args.new_tree}; database server pids {[t.db_pid for t in trees]}, "
-            f"redis pid {services['redis']}")
+        log(f"trees {', '.join(f'{tree.label} {tree.path}' for tree in trees)}; database server pids "
+            f"{[t.db_pid for t in trees]}, redis pid {services['redis']}")
         for tree in trees:
             log(f"{tree.label}: migrate and seed {args.customers} customers")
             tree.prepare(args.customers)
