@@ -23,7 +23,7 @@ Server variants instead of trees: `--variant LABEL=CMD`, repeated, serves this c
 the same run and taking turns in every row (A B C C B A); ratios are against the first.
 
 Old tree: `git worktree add --detach` of --old (default 8468274, main before
-issue 11) in a temporary folder, removed at the end, or --old-tree PATH. Both trees run
+the hot-path rework) in a temporary folder, removed at the end, or --old-tree PATH. Both trees run
 with this checkout's .venv. Each tree gets a database of its own on the one MongoDB
 server (MONGODB_URI from devtools/services.py), `migrate`d as `make run` does, and a
 Redis database and key/channel prefix of its own on the one Redis (REDIS_URL).

@@ -167,7 +167,7 @@ def test_only_customers_hold(create_event, organizer_client, api):
 
 def test_seats_owed_to_the_waiting_list_are_not_for_sale(create_event, customer_client):
     event_id = create_event(publish=True, capacity=5)["id"]
-    # The waiting list keeps this count (issue 14); set here as it would.
+    # The waiting list keeps this count; set here as it would.
     collection("events").update_one({"_id": event_id}, {"$set": {"types.0.waitlist_waiting": 1}})
     for response in (book(customer_client, event_id, 1), hold(customer_client, event_id, 1)):
         assert response.status_code == 409 and error_code(response) == "seats_owed_to_waitlist"

@@ -1,4 +1,4 @@
-"""What an attacker or a careless client probing a running server finds (issue 10):
+"""What an attacker or a careless client probing a running server finds:
 deep nesting, odd token claims, unknown routes, reason phrases, one log record per
 error, chunked bodies. All over HTTP (or WebSocket) against real daphne processes."""
 
