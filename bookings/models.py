@@ -36,6 +36,8 @@ class Booking(models.Model):
         indexes = [
             models.Index(fields=["customer", "created_at"], name="booking_customer"),
             models.Index(fields=["event", "status"], name="booking_event"),
+            # The reconciler's look for cancellations whose notice a crash lost.
+            models.Index(fields=["cancelled_at"], name="booking_cancelled_at"),
         ]
 
     def __str__(self):

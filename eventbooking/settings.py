@@ -324,3 +324,11 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("BEHIND_TLS_PROXY", False)
+
+# The notice log (notifications/log.py): how long each user's notices are kept for
+# reconnecting clients, GET /notices and webhooks (days; a fraction is allowed).
+NOTICE_RETENTION_DAYS = float(env_str("NOTICE_RETENTION_DAYS", "7"))
+if NOTICE_RETENTION_DAYS <= 0:
+    raise ImproperlyConfigured("NOTICE_RETENTION_DAYS must be more than 0.")
+# How far back the reconciler looks for cancelled bookings whose notice a crash lost.
+NOTICE_RECOVERY_MINUTES = env_int("NOTICE_RECOVERY_MINUTES", 60)

@@ -36,13 +36,32 @@ class Inbox:
 
     def __init__(self):
         self.received = []  # (event, data)
+        self.notices = []  # (event, notice id, data) of the notices among them
         self._returned = set()
         self._changed = threading.Condition()
 
-    def put(self, event, data):
+    def put(self, event, data, notice_id=None):
+        """Socket.io clients get a notice's id in its data (`notice_id`), WebSocket
+        clients beside it: `received` keeps the payload alone, `notices` the ids too."""
+        if notice_id is None and isinstance(data, dict) and "notice_id" in data:
+            data = dict(data)
+            notice_id = data.pop("notice_id")
         with self._changed:
             self.received.append((event, data))
+            if notice_id is not None:
+                self.notices.append((event, notice_id, data))
             self._changed.notify_all()
+
+    def wait_for_notices(self, count, timeout=WAIT):
+        """The first `count` notices (event, id, data), once that many came."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len(self.notices) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"{len(self.notices)} notices of {count} within {timeout}s; received {self.received[-5:]}")
+                self._changed.wait(remaining)
+            return list(self.notices[:count])
 
     def wait_for(self, event, timeout=WAIT, where=lambda data: True):
         """The data of the first `event` matching `where` that no earlier call returned."""
@@ -115,7 +134,7 @@ class WebSocketListener(Inbox):
         try:
             for text in self.ws:
                 message = json.loads(text)
-                self.put(message["type"], message["data"])
+                self.put(message["type"], message["data"], message.get("id"))
         except ConnectionClosed:
             pass
         self.close_code = self.ws.close_code
