@@ -75,6 +75,7 @@ MATRIX = [
     ("GET",   "/waitlist/me",                     None,               401,      200,      200,         403,       403),
     ("DELETE", "/waitlist/<str:entry_id>",        "entry",            401,      204,      403,         403,       403),
     ("DELETE", "/waitlist/<str:entry_id>",        "unknown entry",    401,      404,      404,         403,       403),
+    ("GET",   "/notices",                         None,               401,      200,      200,         200,       200),
 ]
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 # Swagger UI renders HTML only: its errors are plain text, not the JSON error shape.

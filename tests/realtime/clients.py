@@ -83,8 +83,9 @@ class Inbox:
 
 
 class SocketIOListener(Inbox):
-    def __init__(self, base_url, token=None, transports=("websocket",), headers=None):
+    def __init__(self, base_url, token=None, transports=("websocket",), headers=None, last_id=None):
         super().__init__()
+        self.last_id = last_id
         self.headers = headers or {}
         self.client = socketio.AsyncClient(reconnection=False)
         self.refusal = None
@@ -100,6 +101,8 @@ class SocketIOListener(Inbox):
 
     def connect(self):
         auth = {"token": self.token} if self.token is not None else None
+        if self.last_id is not None:
+            auth = {**(auth or {}), "last_id": self.last_id}
         Loop.run(self.client.connect(self.base_url, auth=auth, transports=self.transports, headers=self.headers, wait_timeout=WAIT))
         return self
 
@@ -120,13 +123,15 @@ class SocketIOListener(Inbox):
 class WebSocketListener(Inbox):
     """A raw WebSocket on /ws/notifications/; a thread reads messages into the inbox."""
 
-    def __init__(self, ws_url, token=None, via="query", origin=None):
+    def __init__(self, ws_url, token=None, via="query", origin=None, last_id=None):
         super().__init__()
         url = f"{ws_url}/ws/notifications/" + (f"?token={token}" if via == "query" and token else "")
+        if via == "query" and token and last_id is not None:
+            url += f"&last_id={last_id}"
         self.close_code = None
         self.ws = ws_connect(url, open_timeout=WAIT, origin=origin, legacy=True)
         if via == "message":
-            self.ws.send(json.dumps({"type": "auth", "token": token}))
+            self.ws.send(json.dumps({"type": "auth", "token": token, **({"last_id": last_id} if last_id is not None else {})}))
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -156,13 +161,13 @@ class WebSocketListener(Inbox):
 class NodeListener(Inbox):
     """The official socket.io-client in Node: prints one JSON line per event."""
 
-    def __init__(self, base_url, token, transports=("websocket",)):
+    def __init__(self, base_url, token, transports=("websocket",), last_id=None):
         super().__init__()
         node = shutil.which("node")
         assert node, "node is not installed"
         assert (JS_DIR / "node_modules" / "socket.io-client").exists(), "run `make node-deps` (npm ci in tests/realtime/js)"
         self.proc = subprocess.Popen(
-            [node, str(JS_DIR / "listen.mjs"), base_url, token or "-", ",".join(transports)],
+            [node, str(JS_DIR / "listen.mjs"), base_url, token or "-", ",".join(transports), str(last_id or "")],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
