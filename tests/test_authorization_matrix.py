@@ -27,9 +27,12 @@ from accounts.services import user_issue_tokens, user_register
 from bookings.services import booking_create
 from bookings.services.holds import hold_create
 from eventbooking.errors import unknown_route
+from eventbooking.mongo import collection
 from eventbooking.timeutil import now
 from events.services import event_create, event_publish
 from waitlist.services import waitlist_join
+from webhooks.services import webhook_create
+from webhooks.worker import enqueue
 from tests.helpers import PASSWORD, new_user
 from tests.docs.conformance import SchemaCheckedClient
 
@@ -76,6 +79,16 @@ MATRIX = [
     ("DELETE", "/waitlist/<str:entry_id>",        "entry",            401,      204,      403,         403,       403),
     ("DELETE", "/waitlist/<str:entry_id>",        "unknown entry",    401,      404,      404,         403,       403),
     ("GET",   "/notices",                         None,               401,      200,      200,         200,       200),
+    ("GET",   "/webhooks",                        None,               401,      403,      403,         200,       200),
+    ("POST",  "/webhooks",                        None,               401,      403,      403,         201,       201),
+    ("GET",   "/webhooks/<str:webhook_id>",       "webhook",          401,      403,      403,         200,       404),
+    ("GET",   "/webhooks/<str:webhook_id>",       "unknown webhook",  401,      403,      403,         404,       404),
+    ("PATCH", "/webhooks/<str:webhook_id>",       "webhook",          401,      403,      403,         200,       404),
+    ("DELETE", "/webhooks/<str:webhook_id>",      "webhook",          401,      403,      403,         204,       404),
+    ("POST",  "/webhooks/<str:webhook_id>/rotate-secret", "webhook",  401,      403,      403,         200,       404),
+    ("GET",   "/webhooks/<str:webhook_id>/deliveries", "webhook",     401,      403,      403,         200,       404),
+    ("POST",  "/webhooks/<str:webhook_id>/deliveries/<str:delivery_id>/redeliver", "delivery",
+                                                                      401,      403,      403,         202,       404),
 ]
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 # Swagger UI renders HTML only: its errors are plain text, not the JSON error shape.
@@ -164,6 +177,17 @@ def new_hold(world):
     return hold["id"]
 
 
+def new_webhook(world):
+    return webhook_create(organizer=world[ORGANIZER], url="https://hooks.example.com/in", events=["booking.created"])["_id"]
+
+
+def new_delivery(world):
+    webhook_id = new_webhook(world)
+    new_booking(world)
+    enqueue()
+    return {"webhook_id": webhook_id, "delivery_id": collection("webhook_deliveries").find_one({"webhook_id": webhook_id})["_id"]}
+
+
 RESOURCES = {
     None: lambda world: {},
     "published event": lambda world: {"event_id": new_event(world, publish=True)},
@@ -176,6 +200,9 @@ RESOURCES = {
     "sold-out event": lambda world: {"event_id": sold_out_event(world)},
     "entry": lambda world: {"entry_id": new_entry(world)},
     "unknown entry": lambda world: {"entry_id": "WL-9999"},
+    "webhook": lambda world: {"webhook_id": new_webhook(world)},
+    "unknown webhook": lambda world: {"webhook_id": "WH-9999"},
+    "delivery": new_delivery,
 }
 
 
@@ -206,6 +233,8 @@ BODIES = {
     ("POST", "/bookings"): lambda world, actor, ids: {"eventId": ids["event_id"], "qty": 1},
     ("POST", "/holds"): lambda world, actor, ids: {"eventId": ids["event_id"], "qty": 1},
     ("POST", "/events/<str:event_id>/waitlist"): lambda world, actor, ids: {"qty": 1},
+    ("POST", "/webhooks"): lambda world, actor, ids: {"url": "https://hooks.example.com/in", "events": ["booking.created"]},
+    ("PATCH", "/webhooks/<str:webhook_id>"): lambda world, actor, ids: {"active": False},
 }
 
 
