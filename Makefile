@@ -57,7 +57,7 @@ browser:
 # every RECONCILE_INTERVAL_SECONDS; everything stops together.
 run: venv static mongo-server
 	$(BIN)/python devtools/services.py --mongo h2 $(if $(filter 1,$(LOCAL_REDIS)),--redis) \
-	  --beside "$(BIN)/python manage.py reconcile_bookings --every" -- sh -c '\
+	  --beside "$(BIN)/python manage.py reconcile_bookings --every" --beside "$(BIN)/python manage.py deliver_webhooks --every" -- sh -c '\
 	  $(BIN)/python manage.py migrate --noinput && \
 	  exec $(BIN)/python devtools/web.py --host "$${HOST:-127.0.0.1}" --port $(PORT)'
 
