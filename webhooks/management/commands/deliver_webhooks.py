@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from eventbooking.startup import wait_for_migrations
+
 from webhooks.worker import deliver_due, enqueue, run_every
 
 
@@ -30,6 +32,8 @@ class Command(BaseCommand):
         self.stdout.write(f"deliver_webhooks: every {every}s, {settings.WEBHOOK_CONCURRENCY} at once")
         self.stdout.flush()
         try:
+            wait_for_migrations()
             run_every(every)
         except KeyboardInterrupt:
             pass
+
