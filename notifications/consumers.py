@@ -28,7 +28,7 @@ from notifications.realtime import (
     Refused,
     connection_user,
     last_id_of,
-    listener_add,
+    listener_open,
     listener_remove,
     origin_allowed,
 )
@@ -83,11 +83,15 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             return
         # This process sends to it from memory; other processes' notifications come
         # through Redis once listener_add returns (notifications.fanout), never failing here.
-        self.user_id = str(user.pk)
-        self.listener = Listener(self.user_id, self.send_notice)
-        await listener_add(self.listener)
+        listener = Listener(str(user.pk), self.send_notice)
+        try:
+            start = await listener_open(listener, last_id)
+        except Refused as refusal:
+            await self.refuse(refusal)
+            return
+        self.user_id, self.listener = str(user.pk), listener
         await self.send_message("ready", {"user_id": str(user.pk), "role": user.role})
-        await self.listener.resume(last_id)
+        await listener.resume(last_id, start)
 
     async def refuse(self, refusal):
         self.stop_timer()

@@ -81,13 +81,15 @@ class Listener:
         self.lock = asyncio.Lock()
         self.task = None
 
-    async def resume(self, last_id):
+    async def resume(self, last_id, start=None):
         """Called with the lock held, once the connection hears live notices: send the
         gap message if notices after `last_id` expired, then every kept notice after
-        it, then let the live ones through. `last_id` None: from now on."""
+        it, then let the live ones through. `last_id` None: from `start`, the newest id
+        before the connection subscribed (listener_open), so a notice recorded while it
+        subscribed is not missed."""
         try:
             if last_id is None:
-                self.last = await database_sync_to_async(notice_head)(self.user_id)
+                await self._send_from_log(start)
                 return
             await self._send_from_log(last_id, gap_message=True)
         except Exception:
@@ -132,6 +134,20 @@ listeners = defaultdict(set)
 
 def listening_here(user_id):
     return user_id in listeners
+
+
+async def listener_open(listener, last_id):
+    """Register `listener` (listener_add); returns where a connection without `last_id`
+    starts: the newest id of its user's log read before it subscribed (None: none)."""
+    start = None
+    if last_id is None:
+        try:
+            start = await database_sync_to_async(notice_head)(listener.user_id)
+        except Exception:
+            log.exception("could not read the notice log of user %s", listener.user_id)
+            raise Refused("server_error", "The notice log could not be read; try again shortly.", CLOSE_SERVER_ERROR) from None
+    await listener_add(listener)
+    return start
 
 
 async def listener_add(listener):
@@ -243,10 +259,13 @@ def socketio_server():
                 await sio.emit(event, {**message["data"], "notice_id": message["id"]}, to=sid)
 
         listener = Listener(user.pk, send)
+        try:
+            start = await listener_open(listener, last_id)
+        except Refused as refusal:
+            raise socketio.exceptions.ConnectionRefusedError(refusal.message, refusal.as_dict()) from None
         connections[sid] = listener
-        await listener_add(listener)
         # After this handler returns, when the client has been told it is connected.
-        listener.task = asyncio.create_task(listener.resume(last_id))
+        listener.task = asyncio.create_task(listener.resume(last_id, start))
 
     @sio.event
     async def disconnect(sid, reason=None):
