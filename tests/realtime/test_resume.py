@@ -9,6 +9,7 @@ from datetime import timedelta
 from bookings.services.reconcile import bookings_reconcile
 from eventbooking.mongo import collection
 from eventbooking.timeutil import now
+from notifications.log import notice_record
 from tests.helpers import book_through, token_for
 from tests.realtime.clients import WAIT, SocketIOListener, WebSocketListener
 
@@ -75,6 +76,10 @@ def test_bookings_during_the_reconnection_arrive_once_each_in_order(
     book_through(server, buyers[0], event_id)
     [(_, last_id, _)] = first.wait_for_notices(1)
     first.close()
+    # A long replay, so that bookings made meanwhile arrive live while it runs.
+    seeded = [f"SEED-{n}" for n in range(1500)]
+    for booking_id in seeded:
+        notice_record(recipient=organizer.pk, kind="booking.created", data={"booking_id": booking_id}, key=f"seed:{booking_id}")
 
     booked = []
     done = threading.Event()
@@ -98,10 +103,10 @@ def test_bookings_during_the_reconnection_arrive_once_each_in_order(
     for writer in writers:
         writer.join(WAIT)
     for client in clients:
-        assert_exactly(client.wait_for_notices(len(booked)), last_id, booked)
+        assert_exactly(client.wait_for_notices(len(seeded) + len(booked)), last_id, seeded + booked)
     threading.Event().wait(1)  # nothing more comes: no duplicate arrives late
     for client in clients:
-        assert len(client.notices) == len(booked)
+        assert len(client.notices) == len(seeded) + len(booked)
 
 
 def test_a_client_whose_missed_notices_expired_is_told_first(server, organizer, customer, create_event, listeners):
