@@ -118,3 +118,24 @@ def test_a_cancellation_whose_notice_a_crash_lost_gets_it_from_the_reconciler(cr
 
     kinds = [(n["type"], n["data"]["booking_id"]) for n in notices_of(organizer_client)["results"]]
     assert kinds == [("booking.created", booking_id), ("booking.cancelled", booking_id)]
+
+
+def test_an_event_cancellation_whose_notices_a_crash_lost_gets_them_from_the_reconciler(
+    create_event, organizer_client, customer_client, client_for, make_user
+):
+    event_id = create_event(publish=True, capacity=10, price="5.00")["id"]
+    other = client_for(make_user())
+    for client in (customer_client, other, customer_client):
+        assert book(client, event_id, 1).status_code == 201
+    assert organizer_client.post(f"/events/{event_id}/cancel", {"reason": "Rain"}, format="json").status_code == 200
+    told = notices_of(customer_client)["results"]
+    assert [(n["type"], n["data"]["reason"]) for n in told] == [("event.cancelled", "Rain")]
+    # As if the process had died after the cascade, before telling one of the two customers.
+    collection("notices").delete_many({"kind": "event.cancelled", "recipient": str(customer_client.user.pk)})
+
+    assert bookings_reconcile(older_than_seconds=0)["notices_recorded"] == 1
+    assert "notices_recorded" not in bookings_reconcile(older_than_seconds=0)
+
+    [notice] = notices_of(customer_client)["results"]
+    assert (notice["type"], notice["data"]["event_id"]) == ("event.cancelled", event_id)
+    assert notices_of(other)["count"] == 1
