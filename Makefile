@@ -58,11 +58,13 @@ browser:
 # devtools/web.py serves daphne on HOST:PORT: one process per CPU when REDIS_URL is set (or
 # LOCAL_REDIS=1 starts a local redis-server), else one; WEB_CONCURRENCY overrides. The
 # reconciler runs beside them as one process of its own (manage.py reconcile_bookings --every),
-# every RECONCILE_INTERVAL_SECONDS; everything stops together. One line per step as it
-# starts, and a banner with the addresses once the API answers (devtools/services.py).
+# every RECONCILE_INTERVAL_SECONDS; the webhook worker (manage.py deliver_webhooks --every)
+# beside it; everything stops together. One line per step as it starts, and a banner with
+# the addresses once the API answers (devtools/services.py).
 run: venv preflight static mongo-server
 	@$(BIN)/python devtools/services.py --mongo h2 $(if $(filter 1,$(LOCAL_REDIS)),--redis) \
-	  --listen "$(RUN_HOST):$(PORT)" --beside "$(BIN)/python manage.py reconcile_bookings --every" -- sh -c '\
+	  --listen "$(RUN_HOST):$(PORT)" --beside "$(BIN)/python manage.py reconcile_bookings --every" \
+	  --beside "$(BIN)/python manage.py deliver_webhooks --every" -- sh -c '\
 	  echo "==> Applying database migrations" && $(BIN)/python manage.py migrate --noinput -v0 && \
 	  echo "==> Starting the web server on $(RUN_HOST):$(PORT)" && \
 	  exec $(BIN)/python devtools/web.py --host "$(RUN_HOST)" --port $(PORT)'

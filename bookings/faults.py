@@ -4,7 +4,7 @@
 `after_reserve` raises there, `crash:after_reserve` ends the process on the spot
 (os._exit, no cleanup, like a power cut); a suffix `@N` fires on the Nth pass
 only (`crash:after_insert@5`), so requests before it complete. Points: after_reserve, after_insert,
-after_unmark, cancel_after_mark, cancel_after_flip, cascade_after_flip, after_hold (a hold taken,
+after_notice (the organizer's notice recorded, the marker not pulled), after_unmark, cancel_after_mark, cancel_after_flip, cascade_after_flip, after_hold (a hold taken,
 not yet answered). A booking made from a hold passes the booking's points after its claim.
 Of the waiting list (waitlist/offers.py): waitlist_before_offer, waitlist_after_offer.
 
@@ -19,7 +19,7 @@ from collections import Counter
 from django.conf import settings
 
 POINTS = {
-    "after_reserve", "after_insert", "after_unmark", "cancel_after_mark", "cancel_after_flip", "cascade_after_flip", "after_hold",
+    "after_reserve", "after_insert", "after_notice", "after_unmark", "cancel_after_mark", "cancel_after_flip", "cascade_after_flip", "after_hold",
     "waitlist_before_offer", "waitlist_after_offer",
 }
 

@@ -47,6 +47,8 @@ class Booking(models.Model):
             # the local server ignores partialFilterExpression and indexes every booking).
             models.Index(fields=["event", "status", "cancelled_at", "id"], name="booking_event_cancelled",
                          condition=models.Q(status="CANCELLED")),
+            # The reconciler's look for cancellations whose notice a crash lost.
+            models.Index(fields=["cancelled_at"], name="booking_cancelled_at"),
         ]
 
     def __str__(self):

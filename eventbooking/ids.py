@@ -26,6 +26,7 @@ EVENT = "EVT"
 BOOKING = "BK"
 TICKET_TYPE = "TT"
 HOLD = "HLD"
+WEBHOOK = "WH"
 WAITLIST = "WL"
 DIGITS = r"\d{4,12}"
 EVENT_ID = re.compile(rf"{EVENT}-{DIGITS}")
@@ -33,6 +34,7 @@ BOOKING_ID = re.compile(rf"{BOOKING}-{DIGITS}")
 TICKET_TYPE_ID = re.compile(rf"{TICKET_TYPE}-{DIGITS}")
 WAITLIST_ID = re.compile(rf"{WAITLIST}-{DIGITS}")
 HOLD_ID = re.compile(rf"{HOLD}-{DIGITS}")
+WEBHOOK_ID = re.compile(rf"{WEBHOOK}-{DIGITS}")
 MAX_LENGTH = 20  # the models' primary key columns
 
 

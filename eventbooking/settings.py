@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "analytics",
     "waitlist",
     "tickets",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -344,3 +345,27 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("BEHIND_TLS_PROXY", False)
+
+# The notice log (notifications/log.py): how long each user's notices are kept for
+# reconnecting clients, GET /notices and webhooks (days; a fraction is allowed).
+NOTICE_RETENTION_DAYS = float(env_str("NOTICE_RETENTION_DAYS", "7"))
+if NOTICE_RETENTION_DAYS <= 0:
+    raise ImproperlyConfigured("NOTICE_RETENTION_DAYS must be more than 0.")
+# How far back the reconciler looks for cancelled bookings whose notice a crash lost.
+NOTICE_RECOVERY_MINUTES = env_int("NOTICE_RECOVERY_MINUTES", 60)
+
+# Webhooks (webhooks/): delivered by `manage.py deliver_webhooks --every` (what `make run`
+# starts beside daphne), never from a request. Targets must be https on public addresses;
+# WEBHOOK_ALLOW_PRIVATE=1 also allows http and loopback/private/link-local addresses
+# (development and tests only).
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
+WEBHOOK_TIMEOUT_SECONDS = float(env_str("WEBHOOK_TIMEOUT_SECONDS", "10"))
+# Retries: the first after WEBHOOK_RETRY_FIRST_SECONDS, then twice as long each time, at
+# most WEBHOOK_RETRY_MAX_SECONDS apart, until WEBHOOK_RETRY_HOURS after the first attempt.
+WEBHOOK_RETRY_FIRST_SECONDS = float(env_str("WEBHOOK_RETRY_FIRST_SECONDS", "30"))
+WEBHOOK_RETRY_MAX_SECONDS = float(env_str("WEBHOOK_RETRY_MAX_SECONDS", str(6 * 3600)))
+WEBHOOK_RETRY_HOURS = float(env_str("WEBHOOK_RETRY_HOURS", "72"))
+# How often a worker looks for new notices and due retries, and how many it sends at once.
+WEBHOOK_POLL_SECONDS = float(env_str("WEBHOOK_POLL_SECONDS", "1"))
+WEBHOOK_CONCURRENCY = env_int("WEBHOOK_CONCURRENCY", 4)
+WEBHOOK_MAX_PER_ORGANIZER = env_int("WEBHOOK_MAX_PER_ORGANIZER", 10)

@@ -16,6 +16,8 @@ urlpatterns = [
     path("", include("analytics.urls")),
     path("", include("waitlist.urls")),
     path("", include("tickets.urls")),
+    path("", include("notifications.urls")),
+    path("", include("webhooks.urls")),
     # Last: what no route above matches is a JSON 404 (the admin answers its own).
     re_path(r"^(?!admin/).*$", unknown_route),
 ]

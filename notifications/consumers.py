@@ -1,13 +1,16 @@
 """The plain WebSocket endpoint, /ws/notifications/, for clients without Socket.io.
 
 The token comes in the query string (?token=...) or as the first message
-{"type": "auth", "token": "..."} within AUTH_SECONDS. The server answers
+{"type": "auth", "token": "..."} within AUTH_SECONDS; a client that reconnects adds
+the id of the last notice it saw (`last_id`, in either). The server answers
 {"type": "ready", "data": {"user_id", "role"}} once the connection listens, then
-sends each notification as {"type": "booking.created", "data": {...}}.
+(resuming) {"type": "notices.gap", "data": {...}} if notices after last_id expired,
+the kept notices after last_id, and then each notification as it comes, all as
+{"type": "booking.created", "id": 17, "created_at": "...", "data": {...}}.
 A refusal is one message {"type": "error", "data": {"code", "message"}}, then
 the close code: 4401 (token_missing, token_invalid, token_expired), 4403
-(user_inactive, origin_not_allowed), 4400 (bad_message: not a JSON auth message),
-1011 (server_error: the token could not be checked).
+(user_inactive, origin_not_allowed), 4400 (bad_message: not a JSON auth message;
+bad_last_id), 1011 (server_error: the token could not be checked).
 The connection is accepted before it is refused because browsers show the
 close code of an accepted socket but not the status of a refused handshake.
 """
@@ -21,9 +24,11 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from notifications.realtime import (
     CLOSE_BAD_MESSAGE,
     CLOSE_FORBIDDEN,
+    Listener,
     Refused,
     connection_user,
-    listener_add,
+    last_id_of,
+    listener_open,
     listener_remove,
     origin_allowed,
 )
@@ -34,6 +39,7 @@ AUTH_SECONDS = 10
 
 class NotificationConsumer(AsyncWebsocketConsumer):
     user_id = None
+    listener = None
     auth_timer = None
     refused = False
 
@@ -44,9 +50,10 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         if not origin_allowed(origin, headers.get(b"host", b"").decode("latin-1")):
             await self.refuse(Refused("origin_not_allowed", "This origin may not connect.", CLOSE_FORBIDDEN))
             return
-        token = parse_qs(self.scope["query_string"].decode("latin-1")).get("token", [None])[0]
+        query = parse_qs(self.scope["query_string"].decode("latin-1"))
+        token = query.get("token", [None])[0]
         if token:
-            await self.authenticate(token)
+            await self.authenticate(token, query.get("last_id", [None])[0])
         else:
             self.auth_timer = asyncio.create_task(self.expire())
 
@@ -64,20 +71,27 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         if not isinstance(message, dict) or message.get("type") != "auth":
             await self.refuse(Refused("bad_message", 'Send {"type": "auth", "token": "..."} first.', CLOSE_BAD_MESSAGE))
             return
-        await self.authenticate(message.get("token"))
+        await self.authenticate(message.get("token"), message.get("last_id"))
 
-    async def authenticate(self, token):
+    async def authenticate(self, token, last_id=None):
         self.stop_timer()
         try:
+            last_id = last_id_of(last_id)
             user = await connection_user(token)
         except Refused as refusal:
             await self.refuse(refusal)
             return
         # This process sends to it from memory; other processes' notifications come
         # through Redis once listener_add returns (notifications.fanout), never failing here.
-        self.user_id = str(user.pk)
-        await listener_add(self.user_id, self)
+        listener = Listener(str(user.pk), self.send_notice)
+        try:
+            start = await listener_open(listener, last_id)
+        except Refused as refusal:
+            await self.refuse(refusal)
+            return
+        self.user_id, self.listener = str(user.pk), listener
         await self.send_message("ready", {"user_id": str(user.pk), "role": user.role})
+        await listener.resume(last_id, start)
 
     async def refuse(self, refusal):
         self.stop_timer()
@@ -87,15 +101,15 @@ class NotificationConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code):
         self.stop_timer()
-        if self.user_id:
-            await listener_remove(self.user_id, self)
+        if self.listener is not None:
+            await listener_remove(self.listener)
 
     def stop_timer(self):
         if self.auth_timer and self.auth_timer is not asyncio.current_task():
             self.auth_timer.cancel()
 
-    async def realtime_notify(self, event, data):
-        await self.send_message(event, data)
+    async def send_notice(self, event, message):
+        await self.send(text_data=json.dumps(message))
 
     async def send_message(self, kind, data):
         await self.send(text_data=json.dumps({"type": kind, "data": data}))

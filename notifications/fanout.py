@@ -43,7 +43,7 @@ def user_channel(user_id):
 
 class Fanout:
     def __init__(self, url, deliver):
-        """`deliver(user_id, event, data)`: a coroutine function that sends to this
+        """`deliver(user_id, event, notice_id, created_at, data)`: a coroutine function that sends to this
         process's listeners of `user_id`; called on the loop that subscribes."""
         self.url = url
         self.deliver = deliver
@@ -55,15 +55,16 @@ class Fanout:
         self.runner = None
 
     # Publishing, from any thread.
-    def publish(self, event, user_ids, data):
-        """PUBLISH to each user's channel; the users whose copy could not be sent
-        (Redis down or bypassed) are returned, for the caller to log."""
-        payload = json.dumps({"o": self.origin, "e": event, "d": data}, default=str)
+    def publish(self, event, notices, data):
+        """PUBLISH each notice, [(user id, notice id, created_at)], to its user's channel;
+        False when that failed (Redis down or bypassed), for the caller to log."""
+        data = json.dumps(data, default=str)
 
         def send():
             pipe = redis_client(self.url).pipeline(transaction=False)
-            for user_id in user_ids:
-                pipe.publish(user_channel(user_id), payload)
+            for user_id, notice_id, created_at in notices:
+                head = json.dumps({"o": self.origin, "e": event, "i": notice_id, "t": created_at})
+                pipe.publish(user_channel(user_id), f'{head[:-1]}, "d": {data}}}')
             pipe.execute()
             return True
 
@@ -145,4 +146,4 @@ class Fanout:
             message = json.loads(reply[2])
             if message["o"] != self.origin:  # this process delivered its own from memory
                 user_id = channel.rsplit(":", 1)[1]
-                asyncio.create_task(self.deliver(user_id, message["e"], message["d"]))
+                asyncio.create_task(self.deliver(user_id, message["e"], message["i"], message["t"], message["d"]))

@@ -1,22 +1,24 @@
 """Real-time plumbing shared by both transports: who may connect, where each
 user listens, the Socket.io server, and the dispatcher that sends notifications.
 
-What is sent, and to whom, lives in notifications.services.
+What is sent, and to whom, lives in notifications.services; every notice is first
+recorded in its recipient's log (notifications.log) and carries its id there.
 
-Each process keeps its own listeners in memory: Socket.io connections in the room
-`user:<id>` of python-socketio's in-memory manager, WebSocket consumers in
-`local_listeners`, and both counted per user. A notification is delivered from
-memory to this process's listeners of each recipient (scheduled on daphne's loop,
-only when there are some), and, with REALTIME_REDIS_URL (default REDIS_URL),
-published to each recipient's Redis channel for the other processes
-(notifications/fanout.py), which subscribe only to the users listening to them.
-Without Redis: in memory, one process.
+Each process keeps its own connections in memory, one Listener each (either
+transport), per user. A notification is delivered from memory to this process's
+listeners of each recipient (scheduled on daphne's loop, only when there are some),
+and, with REALTIME_REDIS_URL (default REDIS_URL), published to each recipient's
+Redis channel for the other processes (notifications/fanout.py), which subscribe
+only to the users listening to them. Without Redis: in memory, one process.
+
+A client that reconnects says the id of the last notice it saw (`last_id`) and gets
+every later one from the log, once and in order, then the live ones (Listener).
 """
 
 import asyncio
 import logging
 import threading
-from collections import Counter, defaultdict
+from collections import defaultdict
 from urllib.parse import urlsplit
 
 import socketio
@@ -28,6 +30,7 @@ from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
 from accounts.authentication import CheckedAccessToken, TokenAuthentication
 from eventbooking import jsonbody
 from notifications.fanout import Fanout
+from notifications.log import notice_head, notice_message, notices_after
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,8 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_BAD_MESSAGE = 4400
 CLOSE_SERVER_ERROR = 1011
 MAX_TOKEN_LENGTH = 4096
+# The first message to a client that resumes after notices it missed expired.
+GAP = "notices.gap"
 
 
 class Refused(Exception):
@@ -53,49 +58,131 @@ class Refused(Exception):
         return {"code": self.code, "message": self.message}
 
 
-# user id (str) -> this process's authenticated WebSocket consumers of that user.
-local_listeners = defaultdict(set)
-# user id (str) -> how many of this process's Socket.io connections are that user's.
-socketio_listeners = Counter()
+REPLAY_PAGE = 500
+
+
+class Listener:
+    """One connection listening to its user's notices, on either transport.
+
+    It delivers each notice once, in the order of the log (notifications.log), with
+    no hole: `last` is the id of the last notice sent. A notice at or below it is
+    dropped (already sent by the replay); one beyond `last + 1` (it overtook another
+    between processes) is preceded by the ones in between, read from the log, where
+    they are already (a notice is recorded after every earlier one of its recipient).
+
+    At connect, the connection's lock is held while it subscribes and replays: live
+    notices that arrive meanwhile wait for it, then are dropped or sent in order."""
+
+    def __init__(self, user_id, send):
+        """`send(event, message)`: a coroutine sending `message` (a dict) as `event`."""
+        self.user_id = str(user_id)
+        self.send = send
+        self.last = None
+        self.lock = asyncio.Lock()
+        self.task = None
+
+    async def resume(self, last_id, start=None):
+        """Called with the lock held, once the connection hears live notices: send the
+        gap message if notices after `last_id` expired, then every kept notice after
+        it, then let the live ones through. `last_id` None: from `start`, the newest id
+        before the connection subscribed (listener_open), so a notice recorded while it
+        subscribed is not missed."""
+        try:
+            if last_id is None:
+                await self._send_from_log(start)
+                return
+            await self._send_from_log(last_id, gap_message=True)
+        except Exception:
+            log.exception("replay to user %s failed", self.user_id)
+        finally:
+            self.lock.release()
+
+    async def deliver(self, notice):
+        async with self.lock:
+            if self.last is not None and notice["id"] <= self.last:
+                return
+            if self.last is not None and notice["id"] > self.last + 1:
+                await self._send_from_log(self.last, upto=notice["id"] - 1)
+            await self.send(notice["type"], notice)
+            self.last = notice["id"]
+
+    async def _send_from_log(self, after, upto=None, gap_message=False):
+        while True:
+            docs, gap = await database_sync_to_async(notices_after)(
+                recipient=self.user_id, after=after, limit=REPLAY_PAGE
+            )
+            if gap is not None and gap_message:
+                await self.send(GAP, {"type": GAP, "data": {**gap, "retention_days": settings.NOTICE_RETENTION_DAYS}})
+            gap_message = False
+            if gap is not None and not docs:
+                self.last = gap["resumes_after"]  # the newest kept (None: nothing is)
+                return
+            for doc in docs:
+                if upto is not None and doc["seq"] > upto:
+                    return
+                await self.send(doc["kind"], notice_message(doc))
+                self.last = after = doc["seq"]
+            if len(docs) < REPLAY_PAGE:
+                if self.last is None:
+                    self.last = after or None
+                return
+
+
+# user id (str) -> this process's Listeners of that user (both transports).
+listeners = defaultdict(set)
 
 
 def listening_here(user_id):
-    return user_id in local_listeners or user_id in socketio_listeners
+    return user_id in listeners
 
 
-async def listener_add(user_id, consumer=None):
-    """One more listener of `user_id` here: a WebSocket `consumer`, or a Socket.io
-    connection (None). Returns once it also hears what other processes send."""
-    user_id = str(user_id)
-    if consumer is None:
-        socketio_listeners[user_id] += 1
-    else:
-        local_listeners[user_id].add(consumer)
+async def listener_open(listener, last_id):
+    """Register `listener` (listener_add); returns where a connection without `last_id`
+    starts: the newest id of its user's log read before it subscribed (None: none)."""
+    start = None
+    if last_id is None:
+        try:
+            start = await database_sync_to_async(notice_head)(listener.user_id)
+        except Exception:
+            log.exception("could not read the notice log of user %s", listener.user_id)
+            raise Refused("server_error", "The notice log could not be read; try again shortly.", CLOSE_SERVER_ERROR) from None
+    await listener_add(listener)
+    return start
+
+
+async def listener_add(listener):
+    """Count `listener` here (its lock held: live notices wait for its replay).
+    Returns once it also hears what other processes send."""
+    await listener.lock.acquire()
+    listeners[listener.user_id].add(listener)
     fanout = dispatcher.fanout
     if fanout is not None:
-        await fanout.listen(user_id)
+        await fanout.listen(listener.user_id)
 
 
-async def listener_remove(user_id, consumer=None):
-    user_id = str(user_id)
-    if consumer is None:
-        socketio_listeners[user_id] -= 1
-        if socketio_listeners[user_id] <= 0:
-            del socketio_listeners[user_id]
-    else:
-        consumers = local_listeners.get(user_id)
-        if consumers is None or consumer not in consumers:
-            return
-        consumers.discard(consumer)
-        if not consumers:
-            del local_listeners[user_id]
+async def listener_remove(listener):
+    if listener.task is not None and not listener.task.done():
+        listener.task.cancel()
+    mine = listeners.get(listener.user_id)
+    if mine is None or listener not in mine:
+        return
+    mine.discard(listener)
+    if not mine:
+        del listeners[listener.user_id]
     fanout = dispatcher.fanout
     if fanout is not None:
-        await fanout.unlisten(user_id)
+        await fanout.unlisten(listener.user_id)
 
 
-def user_room(user_id):
-    return f"user:{user_id}"
+def last_id_of(value):
+    """The `last_id` a client sends, as an int; None when absent; Refused when malformed."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.isdigit() and len(value) <= 18:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 10**18:
+        raise Refused("bad_last_id", "last_id must be the id of a notice (a whole number) or absent.", CLOSE_BAD_MESSAGE)
+    return value
 
 
 def realtime_authenticate(token):
@@ -153,25 +240,38 @@ def socketio_server():
         json=jsonbody,
         serializer=jsonbody.SocketIOPacket,
     )
-    users = {}  # sid -> user id, of the connections counted in socketio_listeners
+    connections = {}  # sid -> Listener
 
     @sio.event
     async def connect(sid, environ, auth):
-        token = auth.get("token") if isinstance(auth, dict) else None
+        auth = auth if isinstance(auth, dict) else {}
         try:
-            user = await connection_user(token)
+            last_id = last_id_of(auth.get("last_id"))
+            user = await connection_user(auth.get("token"))
         except Refused as refusal:
             raise socketio.exceptions.ConnectionRefusedError(refusal.message, refusal.as_dict()) from None
         await sio.save_session(sid, {"user_id": str(user.pk), "role": user.role})
-        await sio.enter_room(sid, user_room(user.pk))
-        users[sid] = str(user.pk)
-        await listener_add(user.pk)
+
+        async def send(event, message):
+            if event == GAP:
+                await sio.emit(GAP, message["data"], to=sid)
+            else:
+                await sio.emit(event, {**message["data"], "notice_id": message["id"]}, to=sid)
+
+        listener = Listener(user.pk, send)
+        try:
+            start = await listener_open(listener, last_id)
+        except Refused as refusal:
+            raise socketio.exceptions.ConnectionRefusedError(refusal.message, refusal.as_dict()) from None
+        connections[sid] = listener
+        # After this handler returns, when the client has been told it is connected.
+        listener.task = asyncio.create_task(listener.resume(last_id, start))
 
     @sio.event
     async def disconnect(sid, reason=None):
-        user_id = users.pop(sid, None)
-        if user_id is not None:
-            await listener_remove(user_id)
+        listener = connections.pop(sid, None)
+        if listener is not None:
+            await listener_remove(listener)
 
     return sio
 
@@ -196,13 +296,11 @@ class Dispatcher:
         self._slots = threading.BoundedSemaphore(limit)
         self._lock = threading.Lock()
         self._loop = None
-        self._emit = None
         self._fanout = None
 
     def attach(self, sio):
         """Called by every request to the server (eventbooking.asgi); acts once."""
         if self._loop is None:
-            self._emit = sio.emit
             self._loop = asyncio.get_running_loop()
 
     @property
@@ -219,17 +317,18 @@ class Dispatcher:
                 fanout = self._fanout
         return fanout
 
-    def send(self, event, user_ids, data):
-        """Deliver `event` with `data` to each user in `user_ids`, on both transports."""
-        recipients = sorted({str(user_id) for user_id in user_ids})
-        if not recipients:
+    def send(self, event, notices, data):
+        """Deliver `event` with `data` to each recipient of `notices`, [(user id, notice
+        id, created_at)] as recorded in the log, on both transports."""
+        if not notices:
             return
         data = dict(data)
         fanout = self.fanout
-        if fanout is not None and not fanout.publish(event, recipients, data):
+        if fanout is not None and not fanout.publish(event, notices, data):
+            recipients = [user_id for user_id, *_ in notices]
             who = f"user {recipients[0]}" if len(recipients) == 1 else f"users {', '.join(recipients)}"
             log.error("notification %s to %s failed: not published to the other processes (Redis unavailable)", event, who)
-        here = [user_id for user_id in recipients if listening_here(user_id)]
+        here = [notice for notice in notices if listening_here(notice[0])]
         if not here or self._loop is None:
             return
         if not self._slots.acquire(blocking=False):
@@ -241,18 +340,17 @@ class Dispatcher:
             self._slots.release()
             raise
 
-    async def _deliver(self, event, user_ids, data):
+    async def _deliver(self, event, notices, data):
         try:
-            for user_id in user_ids:
-                await self._deliver_here(user_id, event, data)
+            for user_id, notice_id, created_at in notices:
+                await self._deliver_here(user_id, event, notice_id, created_at, data)
         finally:
             self._slots.release()
 
-    async def _deliver_here(self, user_id, event, data):
+    async def _deliver_here(self, user_id, event, notice_id, created_at, data):
         """To this process's listeners of `user_id`, on both transports."""
-        sends = [consumer.realtime_notify(event, data) for consumer in list(local_listeners.get(user_id, ()))]
-        if user_id in socketio_listeners and self._emit is not None:
-            sends.append(self._emit(event, data, room=user_room(user_id)))
+        notice = {"id": notice_id, "type": event, "created_at": created_at, "data": data}
+        sends = [listener.deliver(notice) for listener in list(listeners.get(user_id, ()))]
         if not sends:
             return
         try:

@@ -3,7 +3,9 @@
 Callers (bookings.services) call it after a booking or cancellation has settled,
 with the PyMongo documents: `event` as it is after the change (its
 seats_available is what the organizer is told). It shapes the payload and hands
-it to the dispatcher (notifications.realtime), which publishes it for the other
+it to the dispatcher (notifications.realtime), after recording it in each
+recipient's notice log (notifications.log: the one record the live fan-out, the
+replay on reconnect, GET /notices and the webhooks read), which publishes it for the other
 processes (one PUBLISH per recipient, bounded by REDIS_TIMEOUT_MS) and leaves this
 process's listeners to its event loop. It never raises: a failed notification
 never undoes a booking, and delays it by one Redis timeout at most.
@@ -23,6 +25,7 @@ from rest_framework import serializers
 
 from eventbooking.money import MoneyField
 from eventbooking.output import booking_sale, integer, money, text, when
+from notifications.log import notice_record
 from notifications.realtime import dispatcher
 
 log = logging.getLogger(__name__)
@@ -146,28 +149,38 @@ def checkin_notice(checkin):
 
 
 def _message(kind, *, event, booking=None, customer_ids=(), entry=None, hold=None, checkin=None):
-    """(recipients, payload) of a notification of `kind`."""
+    """(recipients, payload, key) of a notification of `kind`; `key` names the notice
+    in the log (notifications.log), the same whoever records it, or None."""
     if kind in (BOOKING_CREATED, BOOKING_CANCELLED):
-        return [event["organizer_id"]], booking_notice(booking, event)
+        return [event["organizer_id"]], booking_notice(booking, event), f"{kind}:{booking['_id']}"
     if kind == EVENT_CANCELLED:
-        return customer_ids, EventCancelledNotice(event).data
+        return customer_ids, EventCancelledNotice(event).data, f"{kind}:{event['_id']}"
     if kind == WAITLIST_OFFER:
-        return [entry["customer_id"]], WaitlistOfferNotice({"entry": entry, "event": event, "hold": hold}).data
+        payload = WaitlistOfferNotice({"entry": entry, "event": event, "hold": hold}).data
+        return [entry["customer_id"]], payload, f"{kind}:{hold['id']}"
     if kind == WAITLIST_CHANGED:
-        return [event["organizer_id"]], WaitlistChangedNotice({"entry": entry, "event": event}).data
+        return [event["organizer_id"]], WaitlistChangedNotice({"entry": entry, "event": event}).data, None
     if kind == CHECKIN_CREATED:
-        return [event["organizer_id"]], checkin_notice(checkin)
+        return [event["organizer_id"]], checkin_notice(checkin), f"{kind}:{checkin['_id']}"
     raise ValueError(f"unknown notification kind {kind!r}")
 
 
 def notify(kind, *, event, booking=None, customer_ids=(), entry=None, hold=None, checkin=None):
-    """Send a notification of `kind` (module docstring); returns True when it was handed
-    to the dispatcher, False when it failed (logged)."""
+    """Record a notification of `kind` (module docstring) in each recipient's log and
+    send what was recorded; returns True when that was done, False when it failed
+    (logged). A notice already in a recipient's log (same key: the reconciler
+    recording what a crash may have lost) is neither recorded nor sent again."""
     try:
-        recipients, payload = _message(
+        recipients, payload, key = _message(
             kind, event=event, booking=booking, customer_ids=customer_ids, entry=entry, hold=hold, checkin=checkin
         )
-        dispatcher.send(kind, recipients, payload)
+        payload = dict(payload)
+        sent = []
+        for recipient in sorted({str(user_id) for user_id in recipients}):
+            doc = notice_record(recipient=recipient, kind=kind, data=payload, key=key)
+            if doc is not None:
+                sent.append((recipient, doc["seq"], when(doc["created_at"])))
+        dispatcher.send(kind, sent, payload)
     except Exception:  # noqa: BLE001 - see the module docstring
         log.exception("notification %s failed", kind)
         return False

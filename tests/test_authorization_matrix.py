@@ -27,9 +27,12 @@ from accounts.services import user_issue_tokens, user_register
 from bookings.services import booking_create
 from bookings.services.holds import hold_create
 from eventbooking.errors import unknown_route
+from eventbooking.mongo import collection
 from eventbooking.timeutil import now
 from events.services import event_create, event_publish
 from waitlist.services import waitlist_join
+from webhooks.services import webhook_create
+from webhooks.worker import enqueue
 from tests.helpers import PASSWORD, new_user
 from tests.docs.conformance import SchemaCheckedClient
 
@@ -100,6 +103,17 @@ MATRIX = [
     ("POST",  "/events/<str:event_id>/door-staff", "published event", 401,      403,      403,         201,       403),
     ("DELETE", "/events/<str:event_id>/door-staff/<str:email>", "door staff", 401, 403,   403,         204,       403),
     ("DELETE", "/events/<str:event_id>/door-staff/<str:email>", "unknown event", 401, 403, 403,        404,       404),
+    ("GET",   "/notices",                         None,               401,      200,      200,         200,       200),
+    ("GET",   "/webhooks",                        None,               401,      403,      403,         200,       200),
+    ("POST",  "/webhooks",                        None,               401,      403,      403,         201,       201),
+    ("GET",   "/webhooks/<str:webhook_id>",       "webhook",          401,      403,      403,         200,       404),
+    ("GET",   "/webhooks/<str:webhook_id>",       "unknown webhook",  401,      403,      403,         404,       404),
+    ("PATCH", "/webhooks/<str:webhook_id>",       "webhook",          401,      403,      403,         200,       404),
+    ("DELETE", "/webhooks/<str:webhook_id>",      "webhook",          401,      403,      403,         204,       404),
+    ("POST",  "/webhooks/<str:webhook_id>/rotate-secret", "webhook",  401,      403,      403,         200,       404),
+    ("GET",   "/webhooks/<str:webhook_id>/deliveries", "webhook",     401,      403,      403,         200,       404),
+    ("POST",  "/webhooks/<str:webhook_id>/deliveries/<str:delivery_id>/redeliver", "delivery",
+                                                                      401,      403,      403,         202,       404),
 ]
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 # Swagger UI renders HTML only: its errors are plain text, not the JSON error shape.
@@ -204,6 +218,15 @@ def new_door_staff(world):
     event_id = new_event(world, publish=True)
     door_staff_grant(event_id=event_id, actor=world[ORGANIZER], email=world[OTHER_CUSTOMER].email)
     return {"event_id": event_id, "email": world[OTHER_CUSTOMER].email}
+def new_webhook(world):
+    return webhook_create(organizer=world[ORGANIZER], url="https://hooks.example.com/in", events=["booking.created"])["_id"]
+
+
+def new_delivery(world):
+    webhook_id = new_webhook(world)
+    new_booking(world)
+    enqueue()
+    return {"webhook_id": webhook_id, "delivery_id": collection("webhook_deliveries").find_one({"webhook_id": webhook_id})["_id"]}
 
 
 RESOURCES = {
@@ -220,6 +243,9 @@ RESOURCES = {
     "unknown entry": lambda world: {"entry_id": "WL-9999"},
     "ticket": new_ticket,
     "door staff": new_door_staff,
+    "webhook": lambda world: {"webhook_id": new_webhook(world)},
+    "unknown webhook": lambda world: {"webhook_id": "WH-9999"},
+    "delivery": new_delivery,
 }
 
 
@@ -256,6 +282,8 @@ BODIES = {
     ("POST", "/events/<str:event_id>/checkins/batch"): lambda world, actor, ids: {"scans": [
         {"code": ids["code"], "gate": "Main", "nonce": f"matrix-{uuid.uuid4().hex}"}]},
     ("POST", "/events/<str:event_id>/door-staff"): lambda world, actor, ids: {"email": world[CUSTOMER].email},
+    ("POST", "/webhooks"): lambda world, actor, ids: {"url": "https://hooks.example.com/in", "events": ["booking.created"]},
+    ("PATCH", "/webhooks/<str:webhook_id>"): lambda world, actor, ids: {"active": False},
 }
 
 

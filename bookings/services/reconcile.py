@@ -12,12 +12,13 @@ from django.conf import settings
 from bookings.services.cascade import cascade
 from bookings.services.holds import holds_expire, seats_freed_quietly
 from bookings.services.idempotency import keys_expire
-from bookings.services.markers import settle_marker
+from bookings.services.markers import CANCELLED, settle_marker
 from eventbooking.mongo import bookings, events
 from eventbooking.timeutil import now
-from events.models import EventStatus
+from events.models import EventStatus, WaitlistState
 from events.store import NO_MARKERS
-from notifications.services import BOOKING_CANCELLED, notify
+from notifications.log import notice_recorded, notices, notices_expire
+from notifications.services import BOOKING_CANCELLED, BOOKING_CREATED, EVENT_CANCELLED, notify
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,11 @@ def bookings_reconcile(*, older_than_seconds=None):
             if outcome == "finished":
                 booking = bookings().find_one({"_id": marker["booking"]})
                 notify(BOOKING_CANCELLED, booking=booking, event=events().find_one({"_id": event["_id"]}, NO_MARKERS))
+            elif outcome == "kept":
+                # The booking's request died before (or just after) recording the organizer's
+                # notice: record it now, unless it is there (notify records a key once).
+                booking = bookings().find_one({"_id": marker["booking"]})
+                notify(BOOKING_CREATED, booking=booking, event=events().find_one({"_id": event["_id"]}, NO_MARKERS))
     done["holds_expired"] = holds_expire()
     # A cancelled event still counting tickets or holds has bookings, markers or holds left to settle.
     unsettled = {"status": EventStatus.CANCELLED.value, "$or": [{"tickets_sold": {"$gt": 0}}, {"seats_held": {"$gt": 0}}]}
@@ -60,11 +66,64 @@ def bookings_reconcile(*, older_than_seconds=None):
         done["cancelled_by_event"] += cascade(event=event, older_than_seconds=seconds)
         done["cascades"] += 1
     done["keys_expired"] = keys_expire()
+    done["notices_recorded"] = cancellation_notices_recover(older_than_seconds=seconds) + event_notices_recover(
+        older_than_seconds=seconds
+    )
+    done["notices_expired"] = notices_expire()
     # The waiting lists': offers expired, and seats put back above (or by requests that died
     # before offering them) offered.
     for extra in extra_passes:
         done.update(extra(older_than_seconds=seconds))
     return {name: count for name, count in done.items() if count}
+
+
+def cancellation_notices_recover(*, older_than_seconds):
+    """Record the booking.cancelled notices that requests which died after cancelling
+    never recorded: bookings cancelled within NOTICE_RECOVERY_MINUTES, and at least
+    `older_than_seconds` ago (a live request records its own), without their notice.
+    One indexed query over that window per pass (bookings' `cancelled_at` index)."""
+    moment = now()
+    back = min(timedelta(minutes=settings.NOTICE_RECOVERY_MINUTES), timedelta(days=settings.NOTICE_RETENTION_DAYS))
+    window = {"$gte": moment - back, "$lte": moment - timedelta(seconds=older_than_seconds)}
+    recorded = 0
+    # Bookings cancelled with their event tell their customers (event.cancelled), not the organizer.
+    for booking in bookings().find({"cancelled_at": window, "status": CANCELLED, "cancelled_by_event": False}):
+        event = events().find_one({"_id": booking["event_id"]}, NO_MARKERS)
+        if event is None or notice_recorded(recipient=event["organizer_id"], key=f"{BOOKING_CANCELLED}:{booking['_id']}"):
+            continue
+        if notify(BOOKING_CANCELLED, booking=booking, event=event):
+            recorded += 1
+    return recorded
+
+
+def event_notices_recover(*, older_than_seconds):
+    """Record the event.cancelled notices a crash lost after an event's cascade: for
+    events cancelled within NOTICE_RECOVERY_MINUTES whose cascade is finished, each
+    customer it cancelled a booking of, or who was still in its line, without the
+    notice. Read through the (status, starts_at) index: cancelled events that start
+    no earlier than a day ago, whatever their number in the past."""
+    moment = now()
+    back = min(timedelta(minutes=settings.NOTICE_RECOVERY_MINUTES), timedelta(days=settings.NOTICE_RETENTION_DAYS))
+    query = {
+        "status": EventStatus.CANCELLED.value,
+        "starts_at": {"$gte": moment - timedelta(days=1)},
+        "cancelled_at": {"$gte": moment - back, "$lte": moment - timedelta(seconds=older_than_seconds)},
+        "tickets_sold": 0,
+        "seats_held": 0,
+    }
+    recorded = 0
+    for event in events().find(query, {"pending": 0, "holds": 0}):
+        holders = bookings().find({"event_id": event["_id"], "status": CANCELLED, "cancelled_by_event": True}, {"customer_id": 1})
+        queued = [entry["customer_id"] for entry in event.get("waitlist") or [] if entry["state"] == WaitlistState.CLOSED.value]
+        candidates = {str(customer) for customer in [b["customer_id"] for b in holders] + queued if customer is not None}
+        if not candidates:
+            continue
+        key = f"{EVENT_CANCELLED}:{event['_id']}"
+        told = {n["recipient"] for n in notices().find({"recipient": {"$in": sorted(candidates)}, "key": key}, {"recipient": 1})}
+        missing = sorted(candidates - told)
+        if missing and notify(EVENT_CANCELLED, event=event, customer_ids=missing):
+            recorded += len(missing)
+    return recorded
 
 
 def bookings_reconcile_every(seconds, *, older_than_seconds=None, report=None):

@@ -219,8 +219,13 @@ def _confirm(*, customer, event_id, ticket_type, price, marker, reserved):
         # The insert may have landed even though it raised: settling decides.
         if settle_quietly(event_id, marker) != "kept":
             raise
+    # The organizer's notice is recorded while the marker is still there: a crash before
+    # it leaves the marker, and the reconciler, settling it as kept, records the notice.
+    notified = False
     try:
         fault("after_insert")
+        notified = notify(BOOKING_CREATED, booking=booking, event=reserved)
+        fault("after_notice")
         reserved = _unmark(event_id, marker) or reserved
         fault("after_unmark")
     except Exception:
@@ -229,7 +234,8 @@ def _confirm(*, customer, event_id, ticket_type, price, marker, reserved):
         # The event was cancelled while this booking was made, and its cascade has cancelled
         # the booking too: the customer holds nothing, so say so rather than 201.
         raise _not_open(reserved["status"])
-    notify(BOOKING_CREATED, booking=booking, event=reserved)
+    if not notified:
+        notify(BOOKING_CREATED, booking=booking, event=reserved)
     return booking, reserved
 
 

@@ -91,7 +91,8 @@ def test_a_cascade_interrupted_midway_is_finished_by_the_reconciler(inject, crea
     assert all(collection("bookings").find_one({"_id": i})["status"] == "CANCELLED" for i in ids)
 
     inject("")
-    assert bookings_reconcile(older_than_seconds=0) == {"cascades": 1}
+    # The stopped cascade had told nobody: the reconciler tells the customer (notices_recorded).
+    assert bookings_reconcile(older_than_seconds=0) == {"cascades": 1, "notices_recorded": 1}
     event, rows = assert_invariant(event_id)
     assert rows == [] and event["seats_available"] == 6 and event["revenue_cents"] == 0
 

@@ -222,6 +222,14 @@ def test_crashes_lose_no_confirmed_booking_and_leak_no_seat(start_server, organi
                 assert doc["status"] == "CANCELLED"
             elif booking_id not in cancel_tried:
                 assert doc["status"] == "CONFIRMED", booking_id
+        # Every booking in the database, and every cancellation, is in the organizer's notice
+        # log once, whatever the crash interrupted: the reconciler recorded what was lost.
+        keys = [n["key"] for n in collection("notices").find({"recipient": str(event["organizer_id"])})]
+        assert len(keys) == len(set(keys))
+        for doc in collection("bookings").find({"event_id": event_id, "status": {"$ne": "VOID"}}):
+            assert f"booking.created:{doc['_id']}" in keys, (spec, doc["_id"])
+            if doc["status"] == "CANCELLED":
+                assert f"booking.cancelled:{doc['_id']}" in keys, (spec, doc["_id"])
     assert len(confirmed) > 20 and cancelled
 
 

@@ -169,7 +169,8 @@ WITH_BODY = [(method.upper(), path) for method, path in OPERATIONS if "requestBo
 
 @pytest.mark.parametrize("method, path", WITH_BODY)
 def test_a_json_body_that_is_not_an_object_is_a_400_and_changes_nothing(method, path, seeded, api, organizer_client, customer_client):
-    client = {"/events": organizer_client, "/bookings": customer_client, "/holds": customer_client}.get("/" + path.split("/")[1], api)
+    clients = {"/events": organizer_client, "/bookings": customer_client, "/holds": customer_client, "/webhooks": organizer_client}
+    client = clients.get("/" + path.split("/")[1], api)
     if path.endswith("/waitlist"):
         client = customer_client  # POST /events/{event_id}/waitlist is the customers'
 

@@ -36,13 +36,32 @@ class Inbox:
 
     def __init__(self):
         self.received = []  # (event, data)
+        self.notices = []  # (event, notice id, data) of the notices among them
         self._returned = set()
         self._changed = threading.Condition()
 
-    def put(self, event, data):
+    def put(self, event, data, notice_id=None):
+        """Socket.io clients get a notice's id in its data (`notice_id`), WebSocket
+        clients beside it: `received` keeps the payload alone, `notices` the ids too."""
+        if notice_id is None and isinstance(data, dict) and "notice_id" in data:
+            data = dict(data)
+            notice_id = data.pop("notice_id")
         with self._changed:
             self.received.append((event, data))
+            if notice_id is not None:
+                self.notices.append((event, notice_id, data))
             self._changed.notify_all()
+
+    def wait_for_notices(self, count, timeout=WAIT):
+        """The first `count` notices (event, id, data), once that many came."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len(self.notices) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"{len(self.notices)} notices of {count} within {timeout}s; received {self.received[-5:]}")
+                self._changed.wait(remaining)
+            return list(self.notices[:count])
 
     def wait_for(self, event, timeout=WAIT, where=lambda data: True):
         """The data of the first `event` matching `where` that no earlier call returned."""
@@ -64,8 +83,9 @@ class Inbox:
 
 
 class SocketIOListener(Inbox):
-    def __init__(self, base_url, token=None, transports=("websocket",), headers=None):
+    def __init__(self, base_url, token=None, transports=("websocket",), headers=None, last_id=None):
         super().__init__()
+        self.last_id = last_id
         self.headers = headers or {}
         self.client = socketio.AsyncClient(reconnection=False)
         self.refusal = None
@@ -81,6 +101,8 @@ class SocketIOListener(Inbox):
 
     def connect(self):
         auth = {"token": self.token} if self.token is not None else None
+        if self.last_id is not None:
+            auth = {**(auth or {}), "last_id": self.last_id}
         Loop.run(self.client.connect(self.base_url, auth=auth, transports=self.transports, headers=self.headers, wait_timeout=WAIT))
         return self
 
@@ -101,13 +123,15 @@ class SocketIOListener(Inbox):
 class WebSocketListener(Inbox):
     """A raw WebSocket on /ws/notifications/; a thread reads messages into the inbox."""
 
-    def __init__(self, ws_url, token=None, via="query", origin=None):
+    def __init__(self, ws_url, token=None, via="query", origin=None, last_id=None):
         super().__init__()
         url = f"{ws_url}/ws/notifications/" + (f"?token={token}" if via == "query" and token else "")
+        if via == "query" and token and last_id is not None:
+            url += f"&last_id={last_id}"
         self.close_code = None
         self.ws = ws_connect(url, open_timeout=WAIT, origin=origin, legacy=True)
         if via == "message":
-            self.ws.send(json.dumps({"type": "auth", "token": token}))
+            self.ws.send(json.dumps({"type": "auth", "token": token, **({"last_id": last_id} if last_id is not None else {})}))
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -115,7 +139,7 @@ class WebSocketListener(Inbox):
         try:
             for text in self.ws:
                 message = json.loads(text)
-                self.put(message["type"], message["data"])
+                self.put(message["type"], message["data"], message.get("id"))
         except ConnectionClosed:
             pass
         self.close_code = self.ws.close_code
@@ -137,13 +161,13 @@ class WebSocketListener(Inbox):
 class NodeListener(Inbox):
     """The official socket.io-client in Node: prints one JSON line per event."""
 
-    def __init__(self, base_url, token, transports=("websocket",)):
+    def __init__(self, base_url, token, transports=("websocket",), last_id=None):
         super().__init__()
         node = shutil.which("node")
         assert node, "node is not installed"
         assert (JS_DIR / "node_modules" / "socket.io-client").exists(), "run `make node-deps` (npm ci in tests/realtime/js)"
         self.proc = subprocess.Popen(
-            [node, str(JS_DIR / "listen.mjs"), base_url, token or "-", ",".join(transports)],
+            [node, str(JS_DIR / "listen.mjs"), base_url, token or "-", ",".join(transports), str(last_id or "")],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

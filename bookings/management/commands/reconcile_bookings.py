@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from bookings.services.reconcile import bookings_reconcile, bookings_reconcile_every
+from eventbooking.startup import wait_for_migrations
 
 
 class Command(BaseCommand):
@@ -43,6 +44,7 @@ class Command(BaseCommand):
             return
         try:
             lock = self.host_turn(every)  # noqa: F841 - held until this process exits
+            wait_for_migrations()
             self.stdout.write(f"reconcile_bookings: every {every}s, markers older than {older_than}s")
             self.stdout.flush()
             bookings_reconcile_every(every, older_than_seconds=older_than, report=self.report)

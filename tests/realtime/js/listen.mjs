@@ -1,13 +1,14 @@
 // Listens with the official socket.io-client and prints one JSON line per event:
-//   node listen.mjs URL TOKEN|- TRANSPORTS   (e.g. websocket or polling,websocket)
+//   node listen.mjs URL TOKEN|- TRANSPORTS [LAST_ID]   (e.g. websocket or polling,websocket)
+// With LAST_ID, it resumes after that notice (auth.last_id).
 // Exits when refused, disconnected, or its stdin closes (the test process is gone).
 import { io } from "socket.io-client";
 
-const [url, token, transports = "websocket"] = process.argv.slice(2);
+const [url, token, transports = "websocket", lastId = ""] = process.argv.slice(2);
 const print = (event, data) => process.stdout.write(JSON.stringify({ event, data }) + "\n");
 
 const socket = io(url, {
-  auth: token && token !== "-" ? { token } : {},
+  auth: { ...(token && token !== "-" ? { token } : {}), ...(lastId ? { last_id: Number(lastId) } : {}) },
   transports: transports.split(","),
   reconnection: false,
 });

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from notifications import views
+
+urlpatterns = [
+    path("notices", views.NoticeListView.as_view(), name="notice-list"),
+]
