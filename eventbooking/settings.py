@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "analytics",
     "waitlist",
     "tickets",
+    # The staff admin, after the apps it shows.
+    "staff",
 ]
 
 MIDDLEWARE = [
@@ -108,7 +110,7 @@ TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         # Before the apps' folders: admin/base_site.html here replaces the admin's own.
-        "DIRS": [BASE_DIR / "eventbooking" / "templates"],
+        "DIRS": [BASE_DIR / "staff" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
