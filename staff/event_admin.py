@@ -16,9 +16,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import slugify
 
 from analytics.selectors import sales_series_all
-from bookings.selectors import attendee_event, attendee_rows
+from bookings.selectors import attendee_event, attendee_rows, hold_list_for_event
 from bookings.serializers import ATTENDEE_COLUMNS, attendee_row
-from bookings.services.holds import hold_list_for_event
 from eventbooking.cancel_event import event_cancel_with_bookings
 from eventbooking.exports import export_response
 from eventbooking.money import from_cents
@@ -86,7 +85,7 @@ class EventAdmin(ReadOnlyAdmin):
     @admin.display(description="live holds")
     def seat_holds(self, obj):
         """Live holds (seats off sale, not sold), read-only; expired ones are released by the reconciler.
-        Read through bookings.services.holds.hold_list_for_event."""
+        Read through bookings.selectors.hold_list_for_event."""
         holds = hold_list_for_event(event_id=obj.pk)
         if not holds:
             return "None."
