@@ -244,7 +244,7 @@ def writers(count):
 def charts():
     probe = "import time; t = time.perf_counter(); import pygal; print(time.perf_counter() - t)"
     imports = [float(subprocess.check_output([sys.executable, "-c", probe], cwd=ROOT)) for _ in range(3)]
-    from eventbooking.charts import sales_over_time
+    from staff.charts import sales_over_time
 
     buckets = [{"start": now() - timedelta(days=30 - n), "tickets": n % 7, "bookings": n % 5, "revenue_cents": n * 1000}
                for n in range(30)]

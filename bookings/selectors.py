@@ -7,6 +7,7 @@ from bookings.services.cancel import BookingNotFound
 from eventbooking.ids import BOOKING_ID, is_event_id
 from eventbooking.mongo import bookings, collection, events
 from eventbooking.pagination import paginate
+from eventbooking.timeutil import now
 from events.services import EventNotFound
 
 VISIBLE = [BookingStatus.CONFIRMED.value, BookingStatus.CANCELLED.value]
@@ -101,3 +102,12 @@ def attendee_rows(*, event_id, status, q=None, sort):
             batch = []
     if batch:
         yield from _with_customers(batch)
+
+
+def hold_list_for_event(*, event_id):
+    """The event's live holds (customers' and the waiting list's offers), oldest first: for
+    staff (the admin). The one place the admin reads holds from."""
+    moment = now()
+    event = events().find_one({"_id": event_id}, {"holds": 1}) or {}
+    live = [hold for hold in event.get("holds") or [] if hold["expires_at"] > moment]
+    return sorted(live, key=lambda hold: (hold["at"], hold["id"]))

@@ -15,7 +15,7 @@ MONGO_AUTO_FIELD = "django_mongodb_backend.fields.ObjectIdAutoField"
 
 class MongoAdminConfig(AdminConfig):
     default_auto_field = MONGO_AUTO_FIELD
-    default_site = "eventbooking.staff_site.StaffSite"
+    default_site = "staff.site.StaffSite"
 
 
 class MongoAuthConfig(AuthConfig):

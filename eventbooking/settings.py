@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "waitlist",
     "tickets",
     "webhooks",
+    # The staff admin, after the apps it shows.
+    "staff",
 ]
 
 MIDDLEWARE = [
@@ -109,7 +111,7 @@ TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         # Before the apps' folders: admin/base_site.html here replaces the admin's own.
-        "DIRS": [BASE_DIR / "eventbooking" / "templates"],
+        "DIRS": [BASE_DIR / "staff" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

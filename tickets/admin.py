@@ -1,13 +1,13 @@
 """Staff's view of check-ins and door-staff grants: read-only (written by tickets.services
-only). The event's page shows its check-ins too (a section added to the events admin)."""
+only). The event's page shows its check-ins too (a section registered in staff.sections)."""
 
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from eventbooking.admin_helpers import ReadOnlyAdmin
 from eventbooking.mongo import collection
-from events.admin import page_sections
+from staff.admin_helpers import ReadOnlyAdmin
+from staff.sections import event_page_sections
 from tickets.models import Checkin, DoorStaff
 
 LATEST = 20
@@ -62,4 +62,4 @@ def checkins_section(event):
     )
 
 
-page_sections["check-ins"] = checkins_section
+event_page_sections["check-ins"] = checkins_section

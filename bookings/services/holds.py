@@ -207,15 +207,6 @@ def hold_list_mine(*, customer):
     return sorted(mine, key=lambda pair: (pair[0]["at"], pair[0]["id"]))
 
 
-def hold_list_for_event(*, event_id):
-    """The event's live holds (customers' and the waiting list's offers), oldest first: for
-    staff (the admin). The one place the admin reads holds from."""
-    moment = now()
-    event = events().find_one({"_id": event_id}, {"holds": 1}) or {}
-    live = [hold for hold in event.get("holds") or [] if hold["expires_at"] > moment]
-    return sorted(live, key=lambda hold: (hold["at"], hold["id"]))
-
-
 def _give_back(event_id, hold, *, expired_by=None):
     """Release the hold's seats, once: only while the hold is there (and, with
     `expired_by`, expired by then). True when this call released them."""

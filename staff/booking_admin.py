@@ -1,4 +1,4 @@
-"""Staff's view of bookings: read-only, for the reason given in eventbooking/admin_helpers.py
+"""Staff's view of bookings: read-only, for the reason given in staff/admin_helpers.py
 (seats and counters change only through bookings.services). Staff cancel a booking
 with the action, through bookings.services.booking_cancel as the API does: the
 seats return and the organizer is notified."""
@@ -8,7 +8,7 @@ from django.utils.html import format_html
 
 from bookings.models import Booking
 from bookings.services import booking_cancel
-from eventbooking.admin_helpers import OrganizerFilter, ReadOnlyAdmin, confirmation, local_time, money, plural, run_each
+from staff.admin_helpers import OrganizerFilter, ReadOnlyAdmin, confirmation, local_time, money, plural, run_each
 
 
 @admin.register(Booking)

@@ -16,18 +16,18 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import slugify
 
 from analytics.selectors import sales_series_all
-from bookings.selectors import attendee_event, attendee_rows
+from bookings.selectors import attendee_event, attendee_rows, hold_list_for_event
 from bookings.serializers import ATTENDEE_COLUMNS, attendee_row
-from bookings.services.holds import hold_list_for_event
-from eventbooking import charts
-from eventbooking.admin_helpers import (
-    OrganizerFilter, ReadOnlyAdmin, confirmation, customers_by_id, local_time, money, plural, run_each,
-)
 from eventbooking.cancel_event import event_cancel_with_bookings
 from eventbooking.exports import export_response
 from eventbooking.money import from_cents
 from eventbooking.timeutil import now
 from events.models import Event
+from staff import charts
+from staff.admin_helpers import (
+    OrganizerFilter, ReadOnlyAdmin, confirmation, customers_by_id, local_time, money, plural, run_each,
+)
+from staff.sections import event_page_sections
 from waitlist.selectors import waitlist_list_for_event
 
 STAFF_CANCEL_REASON = "Cancelled by staff."
@@ -37,9 +37,6 @@ WAITLIST_COLUMNS = ["position", "customer", "email", "ticket type", "qty", "stat
 # The sales chart: days while the event's selling life fits SALES_DAYS_MAX days, weeks beyond.
 SALES_DAYS_MAX = 90
 REASON_MAX_LENGTH = Event._meta.get_field("cancel_reason").max_length
-# What apps built on events show on an event's page, by name: a function of the event
-# giving HTML (tickets adds its check-ins). Events imports none of them.
-page_sections = {}
 
 
 @admin.register(Event)
@@ -88,7 +85,7 @@ class EventAdmin(ReadOnlyAdmin):
     @admin.display(description="live holds")
     def seat_holds(self, obj):
         """Live holds (seats off sale, not sold), read-only; expired ones are released by the reconciler.
-        Read through bookings.services.holds.hold_list_for_event."""
+        Read through bookings.selectors.hold_list_for_event."""
         holds = hold_list_for_event(event_id=obj.pk)
         if not holds:
             return "None."
@@ -196,7 +193,7 @@ class EventAdmin(ReadOnlyAdmin):
 
     @admin.display(description="at the door")
     def at_the_door(self, obj):
-        shown = [format_html("<h4>{}</h4>{}", name, section(obj)) for name, section in page_sections.items()]
+        shown = [format_html("<h4>{}</h4>{}", name, section(obj)) for name, section in event_page_sections.items()]
         return format_html_join("", "{}", ((html,) for html in shown)) if shown else "-"
 
     def has_cancel_permission(self, request):

@@ -17,8 +17,8 @@ from django.contrib import admin
 from django.utils import timezone
 
 from analytics.selectors import sales_series_all, top_events
-from eventbooking import charts
 from eventbooking.timeutil import now
+from staff import charts
 
 TZ_COOKIE = "staff_tz"
 DASHBOARD_DAYS = 30
