@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from eventbooking.cachepool import cache
+from eventbooking.errors import database_outage
 
 
 def _check(probe):
@@ -16,6 +17,8 @@ def _check(probe):
         probe()
         return "ok"
     except Exception as exc:  # noqa: BLE001 - any failure is reported, not raised
+        if database_outage(exc) is not None:
+            return f"error: unreachable ({exc.__class__.__name__})"
         return f"error: {exc.__class__.__name__}"
 
 

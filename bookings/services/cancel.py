@@ -5,7 +5,7 @@ import time
 
 from bookings.faults import fault
 from bookings.services.holds import seats_freed_quietly
-from bookings.services.markers import CANCELLED, CONFIRMED, VOID, settle_quietly, settle_stale
+from bookings.services.markers import CANCEL, CANCELLED, CONFIRMED, VOID, settle_quietly, settle_stale
 from eventbooking.errors import Conflict, Forbidden, NotFound
 from eventbooking.ids import BOOKING_ID
 from eventbooking.mongo import bookings, events
@@ -53,6 +53,7 @@ def booking_cancel(*, booking_id, actor, as_staff=False):
             "qty": booking["qty"],
             "amount_cents": booking["amount_cents"],
             "at": moment,
+            "op": CANCEL,
         }
         marked = event_update_one(
             {"_id": event_id, "status": PUBLISHED, "starts_at": {"$gt": moment}, "pending.booking": {"$ne": booking_id}},
