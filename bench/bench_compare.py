@@ -2,7 +2,8 @@
 
     .venv/bin/python devtools/services.py --redis -- .venv/bin/python bench/bench_compare.py \
         [--old 8468274 | --old-tree PATH] [--new-tree PATH] [--procs 1,2] [--clients 1,16,64] \
-        [--seconds 5] [--warmup 1] [--rounds 1] [--serve-new CMD] [--serve-old CMD]
+        [--seconds 5] [--warmup 1] [--rounds 1] [--serve-new CMD] [--serve-old CMD] \
+        [--mongo-old URI] [--mongo-new URI]
 
 For each tree, each server-process count (--procs; default 1 and one per core) and
 each client count, it measures three endpoints on the same stack:
@@ -22,6 +23,8 @@ issue 11) in a temporary folder, removed at the end, or --old-tree PATH. Both tr
 with this checkout's .venv. Each tree gets a database of its own on the one MongoDB
 server (MONGODB_URI from devtools/services.py), `migrate`d as `make run` does, and a
 Redis database and key/channel prefix of its own on the one Redis (REDIS_URL).
+--mongo-old / --mongo-new give a tree a database server of its own instead (the same tree
+twice against two servers compares the servers; its CPU is the "db" column).
 Servers run as in production (DEBUG=0), without the reconciler.
 
 Server processes: by default N daphne processes (`daphne -e tcp:port=P:...:backlog=1024
@@ -146,8 +149,8 @@ def wait_healthy(url, proc, timeout=90):
 
 
 class Tree:
-    def __init__(self, label, path, index, serve_cmd):
-        self.label, self.path, self.serve_cmd = label, Path(path), serve_cmd
+    def __init__(self, label, path, index, serve_cmd, mongo_uri):
+        self.label, self.path, self.serve_cmd, self.mongo_uri = label, Path(path), serve_cmd, mongo_uri
         self.database = f"bench_compare_{label}"
         redis = urlsplit(os.environ["REDIS_URL"])
         self.redis_url = urlunsplit(redis._replace(path=f"/{index}"))
@@ -155,6 +158,7 @@ class Tree:
             os.environ,
             PYTHONPATH=f"{self.path}:{STACK}",
             DJANGO_SETTINGS_MODULE="bench_settings",
+            MONGODB_URI=mongo_uri,
             MONGODB_NAME=self.database,
             REDIS_URL=self.redis_url,
             REALTIME_REDIS_URL=self.redis_url,
@@ -177,7 +181,7 @@ class Tree:
         import pymongo
         import redis
 
-        pymongo.MongoClient(os.environ["MONGODB_URI"]).drop_database(self.database)
+        pymongo.MongoClient(self.mongo_uri).drop_database(self.database)
         redis.Redis.from_url(self.redis_url).flushdb()
         self.run(str(PYTHON / "python"), "manage.py", "migrate", "--noinput")
         self.tokens = json.loads(self.run(str(PYTHON / "python"), str(STACK / "bench_seed.py"), str(customers), capture=True))
@@ -258,7 +262,7 @@ class Tree:
         """Seats oversold, and events or ticket types whose seats do not add up."""
         import pymongo
 
-        db = pymongo.MongoClient(os.environ["MONGODB_URI"])[self.database]
+        db = pymongo.MongoClient(self.mongo_uri)[self.database]
         confirmed = {}
         for row in db.bookings.aggregate([{"$match": {"status": "CONFIRMED"}},
                                           {"$group": {"_id": {"e": "$event_id", "t": "$ticket_type_id"}, "qty": {"$sum": "$qty"}}}]):
@@ -297,6 +301,7 @@ class LoadGenerator:
 def measure(tree, loadgen, job, clients, seconds, services):
     """One measured window: what was done, and the CPU seconds it cost each party."""
     pids = tree.server_pids()
+    services = {**services, "db": tree.db_pid}
 
     def snapshot():
         return cpu_seconds(pids), {name: cpu_seconds([pid]) for name, pid in services.items() if pid}
@@ -411,6 +416,8 @@ def parse_args(argv):
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--serve-old", help="shell command serving the old tree on {port} with {procs} processes")
     parser.add_argument("--serve-new", help="the same for the new tree")
+    parser.add_argument("--mongo-old", help="the old tree's own database server (default: MONGODB_URI)")
+    parser.add_argument("--mongo-new", help="the new tree's own database server (default: MONGODB_URI)")
     args = parser.parse_args(argv)
     args.procs = sorted({int(n) for n in args.procs.split(",")})
     args.clients = [int(n) for n in args.clients.split(",")]
@@ -440,12 +447,13 @@ def main(argv):
                 log(f"linking {ROOT / 'staticfiles'} into {tree_path}")
                 os.symlink(ROOT / "staticfiles", Path(tree_path) / "staticfiles")
         old_label, new_label = args.labels.split(",")
-        trees = [Tree(old_label, old_path, 1, args.serve_old), Tree(new_label, args.new_tree, 2, args.serve_new)]
-        services = {
-            "db": listening_pid(urlsplit(os.environ["MONGODB_URI"].split(",")[0]).port or 27017),
-            "redis": listening_pid(urlsplit(os.environ["REDIS_URL"]).port or 6379),
-        }
-        log(f"old tree {old_path}, new tree {args.new_tree}; database server pid {services['db']}, redis pid {services['redis']}")
+        trees = [Tree(old_label, old_path, 1, args.serve_old, args.mongo_old or os.environ["MONGODB_URI"]),
+                 Tree(new_label, args.new_tree, 2, args.serve_new, args.mongo_new or os.environ["MONGODB_URI"])]
+        for tree in trees:
+            tree.db_pid = listening_pid(urlsplit(tree.mongo_uri.split(",")[0]).port or 27017)
+        services = {"db": None, "redis": listening_pid(urlsplit(os.environ["REDIS_URL"]).port or 6379)}
+        log(f"old tree {old_path}, new tree {args.new_tree}; database server pids {[t.db_pid for t in trees]}, "
+            f"redis pid {services['redis']}")
         for tree in trees:
             log(f"{tree.label}: migrate and seed {args.customers} customers")
             tree.prepare(args.customers)

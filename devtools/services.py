@@ -48,6 +48,13 @@ def start_mongo(backend="memory", data=None, timeout=60, port=0):
     if data:
         Path(data).mkdir(parents=True, exist_ok=True)
         cmd += ["--data", str(data)]
+    if backend == "h2":
+        # Each commit forced to the disk (survives a power loss, not only a kill of the server).
+        if os.environ.get("LOCAL_MONGO_FSYNC") == "1":
+            cmd += ["--fsync"]
+        # "background": the library's own commit about once a second, only to measure the difference.
+        if os.environ.get("LOCAL_MONGO_COMMIT"):
+            cmd += ["--commit", os.environ["LOCAL_MONGO_COMMIT"]]
     proc = subprocess.Popen(
         cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, preexec_fn=die_with_parent
     )

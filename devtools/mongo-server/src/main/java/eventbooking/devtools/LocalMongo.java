@@ -2,10 +2,16 @@ package eventbooking.devtools;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.TimeZone;
+import java.util.function.Function;
+
+import org.h2.mvstore.MVStore;
 
 import de.bwaldvogel.mongo.MongoBackend;
 import de.bwaldvogel.mongo.MongoServer;
@@ -18,7 +24,12 @@ import io.netty.channel.Channel;
 /**
  * Local MongoDB-compatible server for development and tests.
  *
- * <pre>java -jar local-mongo.jar --port N --backend memory|h2 [--data DIR_OR_FILE]</pre>
+ * <pre>java -jar local-mongo.jar --port N --backend memory|h2 [--data DIR_OR_FILE] [--commit ack|background] [--fsync]</pre>
+ *
+ * With h2, a write is acknowledged once the store file holds it ({@code --commit ack}, the default:
+ * it survives a kill of this process); {@code --fsync} also forces each commit to the disk (it
+ * survives a power loss). {@code --commit background} is the library's own behaviour, a commit
+ * about once a second, kept to measure the difference.
  *
  * Prints "LISTENING 127.0.0.1:PORT" once it accepts connections and exits when stdin reaches EOF,
  * so it never outlives the process that started it.
@@ -33,6 +44,19 @@ public final class LocalMongo {
 
     private static final String H2_FILE_NAME = "local-mongo.mv.db";
 
+    /** Event-loop threads when writes wait for commits; 0 is netty's default, two per core. */
+    private static final int WAITING_EVENT_LOOP_THREADS = 64;
+
+    private static final String USAGE = "usage: java -jar local-mongo.jar --port N --backend memory|h2"
+        + " [--data DIR_OR_FILE] [--commit ack|background] [--fsync]";
+
+    /** Commands that never change the store: they neither wait for a commit nor hold one back. */
+    private static final Set<String> READ_ONLY = Set.of(
+        "find", "getmore", "count", "distinct", "listcollections", "listindexes", "listdatabases",
+        "hello", "ismaster", "ping", "buildinfo", "whatsmyuri", "killcursors", "endsessions",
+        "serverstatus", "dbstats", "collstats", "getlasterror", "getparameter", "getcmdlineopts",
+        "hostinfo", "connectionstatus", "explain", "getlog", "currentop", "saslstart", "saslcontinue");
+
     public static void main(String[] args) throws Exception {
         // MongoDB evaluates date expressions ($year, $hour, $dateToString, ...) in UTC unless told a
         // timezone; the library uses the JVM's default zone, which follows the machine's TZ.
@@ -40,12 +64,16 @@ public final class LocalMongo {
         int port = 0;
         String backendName = "memory";
         String data = "local-mongo-data";
+        String commit = "ack";
+        boolean fsync = false;
         for (int i = 0; i < args.length; i++) {
             String value = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
                 case "--port" -> { port = parsePort(require(args[i], value)); i++; }
                 case "--backend" -> { backendName = require(args[i], value); i++; }
                 case "--data" -> { data = require(args[i], value); i++; }
+                case "--commit" -> { commit = require(args[i], value); i++; }
+                case "--fsync" -> fsync = true;
                 default -> usage("unknown argument: " + args[i]);
             }
         }
@@ -54,18 +82,18 @@ public final class LocalMongo {
             case "memory" -> new MemoryBackend() {
                 @Override
                 public Document handleCommand(Channel channel, String db, String command, Document query) {
-                    return "hello".equals(command)
-                        ? hello(super.handleCommand(channel, db, "isMaster", query))
-                        : super.handleCommand(channel, db, command, query);
+                    return answer(command, name -> super.handleCommand(channel, db, name, query));
                 }
             };
-            case "h2" -> new H2Backend(h2File(Path.of(data)).toString()) {
-                @Override
-                public Document handleCommand(Channel channel, String db, String command, Document query) {
-                    return "hello".equals(command)
-                        ? hello(super.handleCommand(channel, db, "isMaster", query))
-                        : super.handleCommand(channel, db, command, query);
-                }
+            case "h2" -> switch (commit) {
+                case "ack" -> durableH2(h2File(Path.of(data)), fsync);
+                case "background" -> new H2Backend(h2File(Path.of(data)).toString()) {
+                    @Override
+                    public Document handleCommand(Channel channel, String db, String command, Document query) {
+                        return answer(command, name -> super.handleCommand(channel, db, name, query));
+                    }
+                };
+                default -> throw usage("unknown commit mode: " + commit);
             };
             default -> throw usage("unknown backend: " + backendName);
         };
@@ -73,7 +101,10 @@ public final class LocalMongo {
 
         MongoServer server = new MongoServer(backend);
         try {
-            server.bind("127.0.0.1", port);
+            // A write waits for its commit on the event-loop thread that serves its connection (and
+            // the connections sharing that thread); enough threads let concurrent writers share commits.
+            int threads = backend instanceof H2Backend && commit.equals("ack") ? WAITING_EVENT_LOOP_THREADS : 0;
+            server.bind(new InetSocketAddress("127.0.0.1", port), 0, threads);
         } catch (Exception e) { // netty rethrows the checked BindException undeclared
             System.err.println("cannot listen on 127.0.0.1:" + port + ": " + e.getMessage());
             // its event-loop threads are not daemons and would keep the JVM alive
@@ -99,6 +130,46 @@ public final class LocalMongo {
 
         System.out.println("LISTENING 127.0.0.1:" + server.getLocalAddress().getPort());
         System.out.flush();
+    }
+
+    /**
+     * The h2 backend on a store that commits before each write is acknowledged (CommitGate); with
+     * fsync, each commit is also forced to the disk.
+     */
+    private static MongoBackend durableH2(Path file, boolean fsync) {
+        // A commit writes every page a write changed whole, its documents serialized again: pages
+        // of 16 entries instead of the library's 48 make that a third as much per commit.
+        MVStore store = new MVStore.Builder().fileName(file.toString()).autoCommitDisabled().keysPerPage(16).open();
+        if (fsync) {
+            // The library keeps dead chunks 45 s before reusing their space, in case the disk has not
+            // written the newer ones yet (a power loss); each commit is forced to the disk here, so
+            // the space is reused at once and the file stays small under many small commits.
+            store.setRetentionTime(0);
+        }
+        CommitGate gate = new CommitGate(store, fsync);
+        return new H2Backend(store) {
+            @Override
+            public Document handleCommand(Channel channel, String db, String command, Document query) {
+                if (!mayWrite(command, query)) {
+                    return answer(command, name -> super.handleCommand(channel, db, name, query));
+                }
+                return gate.write(() -> answer(command, name -> super.handleCommand(channel, db, name, query)));
+            }
+        };
+    }
+
+    private static boolean mayWrite(String command, Document query) {
+        String name = command.toLowerCase(Locale.ROOT);
+        if (name.equals("aggregate")) {
+            return query.get("pipeline") instanceof List<?> stages && stages.stream().anyMatch(
+                stage -> stage instanceof Document d && (d.containsKey("$out") || d.containsKey("$merge")));
+        }
+        return !READ_ONLY.contains(name);
+    }
+
+    /** Runs a command, answering hello (which the library does not know) from isMaster. */
+    private static Document answer(String command, Function<String, Document> run) {
+        return "hello".equals(command) ? hello(run.apply("isMaster")) : run.apply(command);
     }
 
     /** The library only knows the legacy isMaster; MongoDB 4.4.2+ clients and tools also send hello. */
@@ -138,7 +209,7 @@ public final class LocalMongo {
 
     private static IllegalArgumentException usage(String problem) {
         System.err.println(problem);
-        System.err.println("usage: java -jar local-mongo.jar --port N --backend memory|h2 [--data DIR_OR_FILE]");
+        System.err.println(USAGE);
         System.exit(2);
         return new IllegalArgumentException(problem);
     }
