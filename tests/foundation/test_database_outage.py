@@ -33,7 +33,7 @@ def test_an_unreachable_database_answers_503_and_the_service_recovers_by_itself(
         ("POST", "/holds", cust, {"eventId": event["id"], "qty": 1}),
         ("POST", f"/events/{event['id']}/waitlist", cust, {"qty": 1}),
         ("GET", "/waitlist/me", cust, None),
-        ("POST", "/auth/login", None, {"email": customer.email, "password": "Correct-Horse-42"}),
+        ("POST", "/login", None, {"email": customer.email, "password": "Correct-Horse-42"}),
         ("GET", "/analytics/me", org, None),
     ]
     for method, path, headers, body in requests:
