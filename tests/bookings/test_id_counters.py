@@ -3,6 +3,7 @@ rolled its last increments back): no public id is handed out twice, and no booki
 touched by a request that did not make it (eventbooking/ids.py)."""
 
 import hashlib
+import io
 import itertools
 import json
 from datetime import timedelta
@@ -10,6 +11,7 @@ from datetime import timedelta
 import httpx
 import jwt
 import pytest
+from django.core.management import call_command
 
 from bookings.services import bookings_reconcile
 from eventbooking.ids import blocks_forget
@@ -119,9 +121,9 @@ def test_the_reconciler_moves_counters_past_the_ids_in_use(create_event, custome
     event_id = create_event(publish=True, capacity=10, price="20.00")["id"]
     booked = book(customer_client, event_id, 1).json()["id"]
     move_counters_back("BK", "EVT", "TT")
-    from django.core.management import call_command
-
-    call_command("reconcile_bookings", "--older-than", "0", stdout=open("/dev/null", "w"))
+    out = io.StringIO()
+    call_command("reconcile_bookings", "--older-than", "0", stdout=out)
+    assert "counters_moved=3" in out.getvalue()
     counters = {doc["_id"]: doc["value"] for doc in collection("counters").find()}
     assert counters["BK"] >= int(booked[3:]) and counters["EVT"] >= int(event_id[4:])
     assert counters["TT"] >= int(event_doc(event_id)["types"][0]["id"][3:])
