@@ -113,11 +113,15 @@ def database_outage(exc):
 def database_unavailable(response_class, exc, request=None):
     """503 database_unavailable with Retry-After. A write that got it may or may not have
     happened: retried with the same Idempotency-Key, a booking is made once."""
-    logger.warning(
-        "Database unavailable request_id=%s %s %s: %s",
-        getattr(request, "request_id", "-"), getattr(request, "method", "-"), getattr(request, "path", "-"),
-        exc.__class__.__name__,
-    )
+    if not getattr(request, "database_unavailable_logged", False):
+        # Once per request: outside the API views a middleware's response step may hit it again.
+        logger.warning(
+            "Database unavailable request_id=%s %s %s: %s",
+            getattr(request, "request_id", "-"), getattr(request, "method", "-"), getattr(request, "path", "-"),
+            exc.__class__.__name__,
+        )
+        if request is not None:
+            request.database_unavailable_logged = True
     seconds = settings.DATABASE_RETRY_AFTER_SECONDS
     body = error_body("database_unavailable", "The database cannot be reached; retry shortly.", retry_after=seconds)
     return response_class(body, status=503, headers={"Retry-After": str(seconds)})
