@@ -1,7 +1,7 @@
 """Writes per second on the local server's h2 backend: the library's background commit against a
 commit before each acknowledgement (group commit), without and with fsync.
 
-    .venv/bin/python bench/bench_local_store.py [--seconds 4] [--writers 1,16] [--modes background,ack,fsync]
+    .venv/bin/python bench/bench_local_store.py [--seconds 4] [--warmup 8] [--writers 1,16] [--modes background,ack,fsync]
     .venv/bin/python devtools/services.py --redis -- .venv/bin/python bench/bench_local_store.py \
         --bookings [--modes background,ack,fsync] [bench_compare.py's options ...]
 
@@ -9,8 +9,9 @@ Each mode gets a server of its own (devtools/mongo-server's jar, `--backend h2` 
 temporary folder). Per writer count: W processes each insert one document at a time for
 --seconds (inserts/s), then each `$inc`s one of its 100 documents at a time, chosen at random
 (updates/s). CPU ms per write is the Java process's (user + system from /proc) over the
-window. Mode `background` is `--commit background` (a commit about once a second: what a
-SIGKILL loses), `ack` the default (`--commit ack`), `fsync` is `--fsync`.
+window, after --warmup seconds of both (the JIT's CPU counts as the process's). Mode
+`background` is `--commit background` (a commit about once a second: what a SIGKILL
+loses), `ack` the default (`--commit ack`), `fsync` is `--fsync`.
 
 --bookings: the API instead. Each mode's server runs at once; bench/bench_compare.py then
 runs this checkout twice, the first mode's server against each other mode's in turn
@@ -109,11 +110,13 @@ def main(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=4)
     parser.add_argument("--writers", default="1,16")
+    parser.add_argument("--warmup", type=float, default=8, help="seconds of writes before the first row, per server")
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--bookings", action="store_true")
     args, rest = parser.parse_known_args(argv)
     if args.bookings:
-        return bookings(args.modes.split(","), ["--seconds", f"{args.seconds:g}", *rest])
+        warmup = ["--warmup", f"{args.warmup:g}"] if "--warmup" in argv else []
+        return bookings(args.modes.split(","), ["--seconds", f"{args.seconds:g}", *warmup, *rest])
     if rest:
         parser.error(f"unknown arguments: {rest}")
     writer_counts = [int(n) for n in args.writers.split(",")]
@@ -122,7 +125,8 @@ def main(argv):
         data = Path(tempfile.mkdtemp(prefix=f"bench-local-store-{mode}-"))
         server, uri = start(mode, data)
         try:
-            run(uri, server.pid, "inserts", 4, 1)  # the JIT, once per server
+            for kind in ("inserts", "updates"):  # the JIT (its CPU counts as the server's), once per server
+                run(uri, server.pid, kind, 4, args.warmup / 2)
             for writers in writer_counts:
                 for kind in ("inserts", "updates"):
                     rate, cpu = run(uri, server.pid, kind, writers, args.seconds)

@@ -138,13 +138,28 @@ public final class LocalMongo {
      */
     private static MongoBackend durableH2(Path file, boolean fsync) {
         // A commit writes every page a write changed whole, its documents serialized again: pages
-        // of 16 entries instead of the library's 48 make that a third as much per commit.
+        // of at most 16 entries instead of the library's 48 leave less to serialize per commit.
         MVStore store = new MVStore.Builder().fileName(file.toString()).autoCommitDisabled().keysPerPage(16).open();
-        if (fsync) {
-            // The library keeps dead chunks 45 s before reusing their space, in case the disk has not
-            // written the newer ones yet (a power loss); each commit is forced to the disk here, so
-            // the space is reused at once and the file stays small under many small commits.
-            store.setRetentionTime(0);
+        // Each commit writes a new chunk. The library reuses the space of a replaced chunk only 45 s
+        // later, in case the disk has not yet written the chunks that replaced it (a power loss), so
+        // a busy store would grow by 45 s of commits. With fsync every commit is on the disk before
+        // the next, and the space is reused at once; without, the file is forced to the disk once a
+        // second and a replaced chunk kept for 5 s: a machine crash loses about the last second
+        // and the file still opens.
+        store.setRetentionTime(fsync ? 0 : 5_000);
+        if (!fsync) {
+            Thread syncer = new Thread(() -> {
+                while (!store.isClosed()) {
+                    try {
+                        Thread.sleep(1_000);
+                        store.sync();
+                    } catch (InterruptedException | RuntimeException e) {
+                        return; // closed: the last commit is written by close()
+                    }
+                }
+            }, "local-mongo-sync");
+            syncer.setDaemon(true);
+            syncer.start();
         }
         CommitGate gate = new CommitGate(store, fsync);
         return new H2Backend(store) {
