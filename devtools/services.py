@@ -53,11 +53,11 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def start_mongo(backend="memory", data=None, timeout=60):
-    """Start the local server; return (process, uri)."""
+def start_mongo(backend="memory", data=None, timeout=60, port=0):
+    """Start the local server (on a free port unless `port`); return (process, uri)."""
     if not JAR.exists():
         sys.exit(f"{JAR} is missing: run `make mongo-server` first.")
-    cmd = ["java", "-Xss512k", "-jar", str(JAR), "--port", "0", "--backend", backend]
+    cmd = ["java", "-Xss512k", "-jar", str(JAR), "--port", str(port), "--backend", backend]
     if data:
         Path(data).mkdir(parents=True, exist_ok=True)
         cmd += ["--data", str(data)]

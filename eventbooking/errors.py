@@ -11,11 +11,14 @@ responses themselves: they raise, and `exception_handler` answers.
 """
 
 import logging
+import sys
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
 from django.urls import resolve
 from django.views.decorators.csrf import csrf_exempt
+from pymongo.errors import ConnectionFailure
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -93,7 +96,41 @@ def _first_message(fields):
     return "Invalid input."
 
 
+def database_outage(exc):
+    """The PyMongo error behind `exc` when it says the database cannot be reached now (no
+    server selected in MONGODB_TIMEOUT_MS, a connection refused, lost or timed out, a
+    primary stepping down: ConnectionFailure and its subclasses ServerSelectionTimeoutError,
+    AutoReconnect, NetworkTimeout), else None."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, ConnectionFailure):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def database_unavailable(response_class, exc, request=None):
+    """503 database_unavailable with Retry-After. A write that got it may or may not have
+    happened: retried with the same Idempotency-Key, a booking is made once."""
+    if not getattr(request, "database_unavailable_logged", False):
+        # Once per request: outside the API views a middleware's response step may hit it again.
+        logger.warning(
+            "Database unavailable request_id=%s %s %s: %s",
+            getattr(request, "request_id", "-"), getattr(request, "method", "-"), getattr(request, "path", "-"),
+            exc.__class__.__name__,
+        )
+        if request is not None:
+            request.database_unavailable_logged = True
+    seconds = settings.DATABASE_RETRY_AFTER_SECONDS
+    body = error_body("database_unavailable", "The database cannot be reached; retry shortly.", retry_after=seconds)
+    return response_class(body, status=503, headers={"Retry-After": str(seconds)})
+
+
 def exception_handler(exc, context):
+    outage = database_outage(exc)
+    if outage is not None:
+        return database_unavailable(Response, outage, context.get("request"))
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message, **exc.extra), status=exc.status_code)
     if isinstance(exc, Http404):
@@ -150,6 +187,11 @@ def unknown_route(request):
 
 
 def server_error_view(request):
+    # Called while Django handles the exception: outside DRF (middleware, the admin), an
+    # unreachable database is a 503 too.
+    outage = database_outage(sys.exc_info()[1])
+    if outage is not None:
+        return database_unavailable(JsonResponse, outage, request)
     return JsonResponse(error_body("server_error", "Internal server error."), status=500)
 
 

@@ -54,3 +54,19 @@ def next_sequence(name, count=1):
             counters.update_one({"_id": name}, {"$setOnInsert": {"value": 0}}, upsert=True)
         except DuplicateKeyError:
             pass
+
+
+def counter_raise(name, at_least):
+    """Move a named counter up to `at_least` (never down): its next number is then above it.
+    Returns the counter's value before."""
+    counters = collection("counters")
+    while True:
+        before = counters.find_one_and_update(
+            {"_id": name}, {"$max": {"value": at_least}}, return_document=ReturnDocument.BEFORE
+        )
+        if before is not None:
+            return before["value"]
+        try:
+            counters.update_one({"_id": name}, {"$setOnInsert": {"value": 0}}, upsert=True)
+        except DuplicateKeyError:
+            pass

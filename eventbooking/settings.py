@@ -126,12 +126,28 @@ TEMPLATES = [
 # MONGODB_URI unset: `make run` / `make test` start the local MongoDB-compatible
 # server (devtools/) and export its address here before Django starts.
 MONGODB_URI = env_str("MONGODB_URI", "mongodb://127.0.0.1:27017")
+MONGODB_WRITE_CONCERN = env_str("MONGODB_WRITE_CONCERN", "majority")
+if MONGODB_WRITE_CONCERN.isdigit():
+    MONGODB_WRITE_CONCERN = int(MONGODB_WRITE_CONCERN)
+# Retry-After of a 503 database_unavailable.
+DATABASE_RETRY_AFTER_SECONDS = env_int("DATABASE_RETRY_AFTER_SECONDS", 2)
 DATABASES = {
     "default": {
         "ENGINE": "django_mongodb_backend",
         "HOST": MONGODB_URI,
         "NAME": env_str("MONGODB_NAME", "eventbooking"),
-        "OPTIONS": {"serverSelectionTimeoutMS": env_int("MONGODB_TIMEOUT_MS", 5000)},
+        "OPTIONS": {
+            # How long a request waits for a reachable database before it answers 503
+            # database_unavailable (eventbooking/errors.py); also the connect timeout.
+            "serverSelectionTimeoutMS": env_int("MONGODB_TIMEOUT_MS", 2000),
+            "connectTimeoutMS": env_int("MONGODB_TIMEOUT_MS", 2000),
+            # Acknowledged only once on a majority of a replica set and in its journal, so a
+            # failover cannot roll an acknowledged booking back; reads see only what a
+            # majority holds (docs/operations.md, "Write concern"). The local server accepts both.
+            "w": MONGODB_WRITE_CONCERN,
+            "journal": env_bool("MONGODB_JOURNAL", True),
+            "readConcernLevel": env_str("MONGODB_READ_CONCERN", "majority"),
+        },
     },
 }
 DEFAULT_AUTO_FIELD = "django_mongodb_backend.fields.ObjectIdAutoField"

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from eventbooking.cachepool import cache
 from eventbooking.endpoint import Endpoint
+from eventbooking.errors import database_outage
 from eventbooking.schema import ERROR_MEANINGS, Error
 
 
@@ -17,6 +18,8 @@ def _check(probe):
         probe()
         return "ok"
     except Exception as exc:  # noqa: BLE001 - any failure is reported, not raised
+        if database_outage(exc) is not None:
+            return f"error: unreachable ({exc.__class__.__name__})"
         return f"error: {exc.__class__.__name__}"
 
 

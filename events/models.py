@@ -22,6 +22,8 @@ class PendingSeats(EmbeddedModel):
     qty = models.PositiveIntegerField()
     amount_cents = models.BigIntegerField()
     at = models.DateTimeField()
+    # "book" (a new booking's seats) or "cancel" (a cancellation's); "" in markers written before.
+    op = models.CharField(max_length=10, blank=True, default="")
 
 
 class SeatHold(EmbeddedModel):

@@ -75,7 +75,7 @@ def event_create(*, organizer, data):
         "created_at": moment,
         "updated_at": moment,
     }
-    event_insert(doc)
+    doc["_id"] = event_insert(doc)
     return doc
 
 

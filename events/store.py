@@ -11,6 +11,7 @@ Redis.
 
 from pymongo import ReturnDocument
 
+from eventbooking.ids import EVENT, insert_with_fresh_id
 from eventbooking.mongo import events
 
 # Projection for reads that need no seat markers, holds nor waiting lists: a hot sale can hold many,
@@ -26,7 +27,9 @@ def _versioned(update):
 
 
 def event_insert(doc):
-    events().insert_one({"version": 0, **doc})
+    """Insert a new event; returns its id: a fresh one if the one it came with was already
+    another event's (eventbooking/ids.py)."""
+    return insert_with_fresh_id(events(), {"version": 0, **doc}, prefix=EVENT)["_id"]
 
 
 def event_find_one_and_update(query, update, *, projection=None, array_filters=None):

@@ -14,7 +14,7 @@ from eventbooking.redisguard import memory_backed_cache
 from eventbooking.mongo import collection
 from tests.docs.conformance import SchemaCheckedClient
 from tests.helpers import event_body, new_user, token_for
-from tests.servers import DaphneServer
+from tests.servers import DaphneServer, LocalMongo
 
 ONE_ID_AT_A_TIME = {"BOOKING_ID_BLOCK": "1"}
 APP_COLLECTIONS = [
@@ -183,3 +183,26 @@ def draft_event(create_event):
 @pytest.fixture
 def published_event(create_event):
     return create_event(publish=True)
+
+
+@pytest.fixture
+def own_database(django_db_setup, django_db_blocker):
+    """A local database of the test's own (H2 files, as `make run` runs it) to kill and
+    restart (`.kill()`, `.start()`): the test process and the servers it starts from now on
+    (start_server, ReconcilerProcess) use it, migrated; the shared test database after."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    mongo = LocalMongo("h2").start()
+    shared = connection.settings_dict["HOST"]
+    with django_db_blocker.unblock():
+        connection.close_pool()
+        connection.settings_dict["HOST"] = mongo.uri
+        try:
+            call_command("migrate", verbosity=0)
+            blocks_forget()
+            yield mongo
+        finally:
+            mongo.stop()
+            connection.close_pool()
+            connection.settings_dict["HOST"] = shared

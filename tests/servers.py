@@ -15,7 +15,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from devtools.services import die_with_parent, free_port
+from devtools.services import die_with_parent, free_port, start_mongo
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -208,3 +208,33 @@ class RedisProcess:
 
     def resume(self):
         self.proc.send_signal(signal.SIGCONT)
+
+
+class LocalMongo:
+    """The local MongoDB-compatible server as `make run` runs it (devtools/services.py:
+    H2 files, or memory), on a port it keeps across restarts: to kill with SIGKILL, like
+    a crash, and start again on its files."""
+
+    def __init__(self, backend="h2"):
+        self.backend = backend
+        self.port = free_port()
+        self.data = tempfile.mkdtemp(prefix="mongo-") if backend == "h2" else None
+        self.proc = self.uri = None
+
+    def start(self):
+        self.proc, self.uri = start_mongo(self.backend, self.data, port=self.port)
+        return self
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.stdin.close()
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()

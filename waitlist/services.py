@@ -92,7 +92,8 @@ def waitlist_join(*, customer, event_id, qty, ticket_type_id=None):
     # Seats may be free that the entries ahead do not fit: this one may fit them now.
     if seats_freed(event_id=event_id, type_id=entry["type"]):
         joined = events().find_one({"_id": event_id}, LINE_VIEW)
-    return next(e for e in joined["waitlist"] if e["id"] == entry["id"]), joined
+    # The entry as the line shows it now; as pushed if it left meanwhile (its customer left the line).
+    return next((e for e in joined["waitlist"] if e["id"] == entry["id"]), entry), joined
 
 
 def _find(entry_id, actor):

@@ -27,9 +27,12 @@ Cancelling (cancel.py, booking_cancel)
     update is conditional on CONFIRMED, so one request wins. The commit point.
  3. Return the seats and pull the marker in one update conditional on the marker.
 
-So a marker always says what is still owed (markers.settle_marker):
+So a marker always says what is still owed (markers.settle_marker); it says whose it
+is too (`op`: "book" or "cancel"):
  - booking absent or VOID: an interrupted booking -> fence, restore the seats;
  - CONFIRMED, created_at == at: a settled booking -> pull the marker;
+ - a booking's marker whose id is another booking's (a counter that fell behind,
+   eventbooking/ids.py) -> restore the seats; the other booking is not touched;
  - CONFIRMED otherwise: an interrupted cancellation -> finish it (flip, release);
  - CANCELLED, cancelled_at == at: a committed cancellation -> release;
  - CANCELLED otherwise: a cancellation that lost a race -> pull the marker.

@@ -5,8 +5,8 @@ import time
 
 from bookings.faults import fault
 from bookings.services.holds import seats_freed_quietly
-from bookings.services.markers import CANCELLED, CONFIRMED, VOID, settle_quietly, settle_stale
-from eventbooking.errors import Conflict, Forbidden, NotFound
+from bookings.services.markers import CANCEL, CANCELLED, CONFIRMED, VOID, settle_quietly, settle_stale
+from eventbooking.errors import Conflict, Forbidden, NotFound, database_outage
 from eventbooking.ids import BOOKING_ID
 from eventbooking.mongo import bookings, events
 from eventbooking.timeutil import now
@@ -53,6 +53,7 @@ def booking_cancel(*, booking_id, actor, as_staff=False):
             "qty": booking["qty"],
             "amount_cents": booking["amount_cents"],
             "at": moment,
+            "op": CANCEL,
         }
         marked = event_update_one(
             {"_id": event_id, "status": PUBLISHED, "starts_at": {"$gt": moment}, "pending.booking": {"$ne": booking_id}},
@@ -72,16 +73,21 @@ def booking_cancel(*, booking_id, actor, as_staff=False):
             raise Conflict("This booking is being changed by another request; retry shortly.", code="booking_busy")
         time.sleep(0.02)
 
+    interrupted = None
     try:
         fault("cancel_after_mark")
         bookings().update_one({"_id": booking_id, "status": CONFIRMED}, {"$set": {"status": CANCELLED, "cancelled_at": moment}})
         fault("cancel_after_flip")
-    except Exception:
+    except Exception as exc:
+        interrupted = exc
         log.exception("cancellation of %s interrupted; finishing it now", booking_id)
     # Ours: return the seats. A racing request's: drop our marker. Failing here: the reconciler will.
     settle_quietly(event_id, marker)
     booking = bookings().find_one({"_id": booking_id})
     if booking["status"] != CANCELLED:
+        if database_outage(interrupted) is not None:
+            # 503: its marker stays, and the reconciler finishes the cancellation.
+            raise interrupted
         raise RuntimeError(f"cancellation of {booking_id} could not be completed")
     if booking["cancelled_at"] != moment:
         raise BookingNotCancellable("This booking is already cancelled.", code="booking_already_cancelled")

@@ -45,7 +45,7 @@ def cascade(*, event, older_than_seconds=None):
     queued = []
     while True:
         for booking in bookings().find({"event_id": event_id, "status": CONFIRMED}, {"_id": 1}):
-            customers += _cancel_by_event(booking["_id"], moment)
+            customers += _cancel_by_event(booking["_id"], event_id, moment)
         fault("cascade_after_flip")
         current = events().find_one({"_id": event_id})
         if current["status"] != CANCELLED_EVENT:
@@ -67,11 +67,12 @@ def cascade(*, event, older_than_seconds=None):
             continue
         waiting = False
         for marker in current["pending"]:
-            if marker["at"] > cutoff and bookings().find_one({"_id": marker["booking"]}, {"_id": 1}) is None:
+            landed = bookings().find_one({"_id": marker["booking"], "event_id": event_id}, {"_id": 1})
+            if marker["at"] > cutoff and landed is None:
                 # Its request is still running; once its booking lands it calls us again.
                 waiting = True
                 continue
-            customers += _cancel_by_event(marker["booking"], moment)
+            customers += _cancel_by_event(marker["booking"], event_id, moment)
             settle_marker(event_id, marker)
         if waiting:
             break
@@ -87,10 +88,11 @@ def _unsold(types):
     return [{**t, "seats_available": t["capacity"], **unsold} for t in types]
 
 
-def _cancel_by_event(booking_id, moment):
-    """[customer id] when this call cancelled the booking, else []."""
+def _cancel_by_event(booking_id, event_id, moment):
+    """[customer id] when this call cancelled the booking, else []. Only a booking of this
+    event: a marker's id may be another event's booking (eventbooking/ids.py)."""
     doc = bookings().find_one_and_update(
-        {"_id": booking_id, "status": CONFIRMED},
+        {"_id": booking_id, "event_id": event_id, "status": CONFIRMED},
         {"$set": {"status": CANCELLED, "cancelled_by_event": True, "cancelled_at": moment}},
         projection={"customer_id": 1},
     )

@@ -25,6 +25,7 @@ from datetime import timedelta
 from django.conf import settings
 
 from bookings.faults import fault
+from bookings.services.markers import BOOK
 # A hold is refused for the reasons a booking is, checked the same way (one package).
 from bookings.services.reserve import _check_bookable as check_bookable
 from bookings.services.reserve import _not_open as not_open
@@ -273,7 +274,7 @@ def hold_claim(*, customer, hold_id, booking_id, expect=None):
             raise HoldExpired()
         ticket_type = next(t for t in event["types"] if t["id"] == hold["type"])
         qty, price = hold["qty"], hold["unit_price_cents"]
-        marker = {"booking": booking_id, "type": hold["type"], "qty": qty, "amount_cents": qty * price, "at": moment}
+        marker = {"booking": booking_id, "type": hold["type"], "qty": qty, "amount_cents": qty * price, "at": moment, "op": BOOK}
         mine = {"id": hold_id, "customer_id": customer.pk, "expires_at": {"$gt": moment}}
         update = {"$inc": _claim_change(marker), "$pull": {"holds": {"id": hold_id}}, "$push": {"pending": marker}}
         filters = _of_type(hold)

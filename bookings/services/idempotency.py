@@ -50,18 +50,42 @@ def key_claim(*, customer, key, event_id=None, qty=None, ticket_type_id=None, ho
         if held is None:
             return booking_id, None
         booking = bookings().find_one({"_id": held["booking_id"]})
-        if booking is not None and booking["status"] != VOID:
-            return None, (booking, events().find_one({"_id": booking["event_id"]}, NO_MARKERS))
-        # The holder failed (VOID), or went silent long ago: fence its booking id so it
-        # can never land, and take the key over.
         stale = held["created_at"] <= now() - timedelta(seconds=settings.RECONCILE_AFTER_SECONDS)
-        dead = booking is not None or (stale and fence(held["booking_id"], event_id, customer.pk))
+        if booking is not None and not _made_under(booking, held):
+            # Another booking had the id first (eventbooking/ids.py): never answered here. The
+            # holder takes a fresh id, renaming the key, unless it went silent long ago: then
+            # the key is taken over, and its rename (conditional on the old id) fails.
+            dead = stale
+        elif booking is not None and booking["status"] != VOID:
+            return None, (booking, events().find_one({"_id": booking["event_id"]}, NO_MARKERS))
+        else:
+            # The holder failed (VOID), or went silent long ago: fence its booking id so it
+            # can never land, and take the key over.
+            dead = booking is not None or (stale and fence(held["booking_id"], event_id, customer.pk))
         if dead and _take(held, booking_id, digest):
             return booking_id, None
         if not dead:
             if time.monotonic() > deadline:
                 raise IdempotencyKeyInUse()
             time.sleep(0.05)
+
+
+def _made_under(booking, held):
+    """Whether `booking` is the one the key's request made: the key's customer's, made after
+    the key was taken (by the same process, so on the same clock). A VOID fence of the
+    key's id counts as its own."""
+    if booking["status"] == VOID:
+        return True
+    return booking["customer_id"] == held["customer_id"] and booking["created_at"] >= held["created_at"]
+
+
+def key_rename(*, customer, key, old, new):
+    """The key's booking takes the fresh id `new` instead of `old` (another booking had it).
+    False: the key is no longer this request's (taken over): it must not book."""
+    moved = idempotency_keys().update_one(
+        {"customer_id": customer.pk, "key": key, "booking_id": old}, {"$set": {"booking_id": new}}
+    )
+    return moved.matched_count == 1
 
 
 def key_release(*, customer, key, booking_id, error):

@@ -16,6 +16,9 @@ from events.store import event_update_one
 log = logging.getLogger(__name__)
 
 CONFIRMED, CANCELLED, VOID = BookingStatus.CONFIRMED.value, BookingStatus.CANCELLED.value, BookingStatus.VOID.value
+# What a marker is for (its `op`): seats taken for a new booking, or given back by a
+# cancellation. A marker without `op` was written before it existed: read as before.
+BOOK, CANCEL = "book", "cancel"
 
 
 def booking_document(
@@ -87,6 +90,15 @@ def settle_marker(event_id, marker):
     if booking is None or booking["status"] == VOID:
         if not fence(booking_id, event_id):
             return settle_marker(event_id, marker)
+        _give_back(event_id, marker)
+        return "restored"
+    if marker.get("op") == BOOK or booking["event_id"] != event_id:
+        # A new booking's seats. The booking under its id is ours only if made with this
+        # marker; any other is another booking that had the id first (a counter that fell
+        # behind): ours never landed and never can, and the other one is not touched.
+        if booking["created_at"] == at and booking["event_id"] == event_id:
+            _drop(event_id, marker)
+            return "kept" if booking["status"] == CONFIRMED else "dropped"
         _give_back(event_id, marker)
         return "restored"
     if booking["status"] == CONFIRMED and booking["created_at"] == at:

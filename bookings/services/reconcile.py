@@ -13,6 +13,7 @@ from bookings.services.cascade import cascade
 from bookings.services.holds import holds_expire, seats_freed_quietly
 from bookings.services.idempotency import keys_expire
 from bookings.services.markers import CANCELLED, settle_marker
+from eventbooking.ids import counters_catch_up
 from eventbooking.mongo import bookings, events
 from eventbooking.timeutil import now
 from events.models import EventStatus, WaitlistState
@@ -124,17 +125,29 @@ def event_notices_recover(*, older_than_seconds):
         if missing and notify(EVENT_CANCELLED, event=event, customer_ids=missing):
             recorded += len(missing)
     return recorded
+def counters_check():
+    """Move every id counter past the ids in use (eventbooking/ids.py); returns
+    {"counters_moved": n} when some were behind, logged."""
+    moved = counters_catch_up()
+    for prefix, (before, after) in moved.items():
+        log.warning("the %s counter was at %s, behind the ids in use: moved to %s", prefix, before, after)
+    return {"counters_moved": len(moved)} if moved else {}
 
 
 def bookings_reconcile_every(seconds, *, older_than_seconds=None, report=None):
     """Run the reconciler every `seconds` until interrupted; a failed pass is logged
-    and the next one tries again."""
+    and the next one tries again. The id counters are checked at start and after every
+    failed pass (a database that comes back may have come back from a backup or a failover)."""
+    check = True
     while True:
         try:
-            done = bookings_reconcile(older_than_seconds=older_than_seconds)
+            done = counters_check() if check else {}
+            check = False
+            done.update(bookings_reconcile(older_than_seconds=older_than_seconds))
             if done:
                 (report or _log_report)(done)
         except Exception:
+            check = True
             log.exception("reconciling bookings failed; next try in %ss", seconds)
         time.sleep(seconds)
 

@@ -7,9 +7,9 @@ from django.apps import apps
 from bookings.faults import fault
 from bookings.services import idempotency
 from bookings.services.cascade import cascade
-from bookings.services.markers import CONFIRMED, booking_document, marker_key, seat_change, settle_quietly, type_filter
+from bookings.services.markers import BOOK, CONFIRMED, booking_document, marker_key, seat_change, settle_quietly, type_filter
 from eventbooking.errors import Conflict
-from eventbooking.ids import BOOKING, next_public_id
+from eventbooking.ids import BOOKING, insert_with_fresh_id, next_public_id
 from eventbooking.mongo import bookings, events
 from eventbooking.timeutil import now
 from events.models import EventStatus
@@ -64,10 +64,19 @@ def booking_create(*, customer, event_id=None, qty=None, ticket_type_id=None, ho
     booking_id, replay = idempotency.key_claim(customer=customer, key=idempotency_key, **order)
     if replay is not None:
         return *replay, False
+    held = [booking_id]
+
+    def renamed(old, new):
+        # The key must name the id the booking lands under before it lands.
+        if not idempotency.key_rename(customer=customer, key=idempotency_key, old=old, new=new):
+            return False
+        held[0] = new
+        return True
+
     try:
-        booking, event = _book(customer=customer, **order, booking_id=booking_id)
+        booking, event = _book(customer=customer, **order, booking_id=booking_id, renamed=renamed)
     except Exception as exc:
-        idempotency.key_release(customer=customer, key=idempotency_key, booking_id=booking_id, error=exc)
+        idempotency.key_release(customer=customer, key=idempotency_key, booking_id=held[0], error=exc)
         raise
     return booking, event, True
 
@@ -164,7 +173,7 @@ def _read_and_check(event_id, qty, ticket_type_id):
     return ticket_type
 
 
-def _book(*, customer, event_id=None, qty=None, ticket_type_id=None, hold_id=None, booking_id=None):
+def _book(*, customer, event_id=None, qty=None, ticket_type_id=None, hold_id=None, booking_id=None, renamed=None):
     if hold_id is not None:
         from bookings.services.holds import hold_claim  # holds.py builds on this module
 
@@ -172,7 +181,10 @@ def _book(*, customer, event_id=None, qty=None, ticket_type_id=None, hold_id=Non
         expect = {"event_id": event_id, "qty": qty, "ticket_type_id": ticket_type_id}
         reserved, ticket_type, marker = hold_claim(customer=customer, hold_id=hold_id, booking_id=booking_id, expect=expect)
         price = marker["amount_cents"] // marker["qty"]
-        return _confirm(customer=customer, event_id=reserved["_id"], ticket_type=ticket_type, price=price, marker=marker, reserved=reserved)
+        return _confirm(
+            customer=customer, event_id=reserved["_id"], ticket_type=ticket_type, price=price, marker=marker, reserved=reserved,
+            renamed=renamed,
+        )
     # The reservation's filter decides. It first tries the type as this process last
     # read it (no read on the hot path); when that matches nothing, a read explains the
     # refusal or gives the type as it is now, and the reservation is tried again.
@@ -182,7 +194,7 @@ def _book(*, customer, event_id=None, qty=None, ticket_type_id=None, hold_id=Non
         booking_id = booking_id or next_public_id(BOOKING)
         moment = now()
         price = ticket_type["price_cents"]
-        marker = {"booking": booking_id, "type": ticket_type["id"], "qty": qty, "amount_cents": qty * price, "at": moment}
+        marker = {"booking": booking_id, "type": ticket_type["id"], "qty": qty, "amount_cents": qty * price, "at": moment, "op": BOOK}
         # One update takes the type's seats and the event's: both limits hold at once.
         reserved = event_find_one_and_update(
             _reserve_filter(event_id, ticket_type, ticket_type_id, qty, moment),
@@ -196,14 +208,16 @@ def _book(*, customer, event_id=None, qty=None, ticket_type_id=None, hold_id=Non
         # Not matched: the next read says why, or the type changed under us and we go again.
     else:
         raise Conflict("The event kept changing while booking; try again.", code="event_busy")
-    return _confirm(customer=customer, event_id=event_id, ticket_type=ticket_type, price=price, marker=marker, reserved=reserved)
+    return _confirm(
+        customer=customer, event_id=event_id, ticket_type=ticket_type, price=price, marker=marker, reserved=reserved, renamed=renamed
+    )
 
 
-def _confirm(*, customer, event_id, ticket_type, price, marker, reserved):
-    """Steps 2 and 3 of the protocol, after the seats are reserved under `marker`."""
-    booking_id = marker["booking"]
+def _confirm(*, customer, event_id, ticket_type, price, marker, reserved, renamed=None):
+    """Steps 2 and 3 of the protocol, after the seats are reserved under `marker`.
+    `renamed(old, new)`: told when the booking takes a fresh id (_insert)."""
     booking = booking_document(
-        booking_id=booking_id,
+        booking_id=marker["booking"],
         event_id=event_id,
         customer_id=customer.pk,
         qty=marker["qty"],
@@ -214,11 +228,13 @@ def _confirm(*, customer, event_id, ticket_type, price, marker, reserved):
     )
     try:
         fault("after_reserve")
-        bookings().insert_one(booking)
+        booking = _insert(booking, event_id, marker, renamed)
     except Exception:
         # The insert may have landed even though it raised: settling decides.
         if settle_quietly(event_id, marker) != "kept":
             raise
+        booking = bookings().find_one({"_id": marker["booking"]})
+    booking_id = booking["_id"]
     # The organizer's notice is recorded while the marker is still there: a crash before
     # it leaves the marker, and the reconciler, settling it as kept, records the notice.
     notified = False
@@ -237,6 +253,31 @@ def _confirm(*, customer, event_id, ticket_type, price, marker, reserved):
     if not notified:
         notify(BOOKING_CREATED, booking=booking, event=reserved)
     return booking, reserved
+
+
+def _insert(booking, event_id, marker, renamed):
+    """Insert the booking; if its id is already another booking's, under a fresh id, its
+    marker (and `renamed`'s idempotency key) following it first (eventbooking/ids.py).
+    The marker gone meanwhile (settled by the reconciler): IdTaken, nothing inserted."""
+
+    def ours(existing):
+        return existing["created_at"] == marker["at"] and existing["event_id"] == event_id and existing["status"] == CONFIRMED
+
+    def follow(old, new):
+        if renamed is not None and not renamed(old, new):
+            return False
+        moved = event_update_one(
+            {"_id": event_id, "pending": {"$elemMatch": marker_key(marker)}},
+            {"$set": {"pending.$[m].booking": new}},
+            array_filters=[{"m.booking": old, "m.at": marker["at"]}],
+        )
+        if not moved.matched_count:
+            return False
+        log.warning("booking id %s was already another booking's: this booking takes %s", old, new)
+        marker["booking"] = new
+        return True
+
+    return insert_with_fresh_id(bookings(), booking, prefix=BOOKING, ours=ours, renamed=follow)
 
 
 def _unmark(event_id, marker):

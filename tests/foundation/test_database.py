@@ -101,3 +101,13 @@ def test_production_refuses_the_default_secret_key():
     env["SECRET_KEY"] = "a-real-secret-for-this-check-only-0123456789"
     env["TICKET_SIGNING_KEY"] = django_settings.TICKET_SIGNING_KEY  # required with DEBUG off too (tests/tickets/test_key_settings.py)
     assert subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "CRITICAL"], env=env, capture_output=True, timeout=120).returncode == 0
+
+
+def test_writes_wait_for_a_journaled_majority_and_reads_see_only_majority_data():
+    """docs/operations.md, "Write concern": every collection of ours carries them, and the
+    server in use accepts them (a write and a read with them go through)."""
+    bookings = collection("bookings")
+    assert bookings.write_concern.document == {"w": "majority", "j": True}
+    assert bookings.read_concern.level == "majority"
+    bookings.insert_one({"_id": "BK-9999", "status": "VOID"})
+    assert bookings.find_one({"_id": "BK-9999"})["status"] == "VOID"

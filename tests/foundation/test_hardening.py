@@ -61,8 +61,8 @@ def test_no_stack_trace_leaks_when_the_database_is_down():
         health = httpx.get(f"{server.url}/health", timeout=30)
         assert health.status_code == 503 and health.json()["database"].startswith("error")
         response = httpx.get(f"{server.url}/events", timeout=30)
-        assert response.status_code == 500
-        assert response.json() == {"error": {"code": "server_error", "message": "Internal server error."}}
+        assert response.status_code == 503 and response.headers["Retry-After"] == "2"
+        assert response.json()["error"]["code"] == "database_unavailable"
         assert "Traceback" not in response.text and "pymongo" not in response.text
     finally:
         server.stop()

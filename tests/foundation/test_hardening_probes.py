@@ -238,22 +238,36 @@ def test_status_lines_carry_the_standard_reason_phrase(start_server):
     assert statuses == ["HTTP/1.1 401 Unauthorized", "HTTP/1.1 429 Too Many Requests"]
 
 
-def test_a_server_error_is_logged_once_with_its_request_id():
+def test_a_server_error_is_logged_once_with_its_request_id(start_server, customer, create_event):
+    server = start_server(extra_env={"TESTING": "1", "BOOKING_FAULT_INJECTION": "after_reserve"})
+    event_id = create_event(publish=True)["id"]
+    mark = log_mark(server)
+    headers = {"Authorization": f"Bearer {token_for(customer)}", "X-Request-ID": "probe-500-once"}
+    response = httpx.post(f"{server.url}/bookings", json={"eventId": event_id, "qty": 1}, headers=headers, timeout=30)
+    assert_error_shape(response, 500, "server_error")
+    time.sleep(0.5)
+    log = log_since(server, mark)
+    assert log.count("Traceback") == 1, log
+    assert log.count("Internal Server Error") + log.count("Unhandled error") == 1, log
+    error_line = next(line for line in log.splitlines() if "Unhandled error" in line)
+    assert "probe-500-once" in error_line
+
+
+def test_an_unreachable_database_is_logged_once_with_its_request_id_and_no_traceback():
     from tests.servers import DaphneServer
 
     server = DaphneServer(extra_env={"MONGODB_URI": "mongodb://127.0.0.1:9/", "MONGODB_TIMEOUT_MS": "300"})
     server.start(healthy=False)
     try:
-        response = httpx.get(f"{server.url}/events", headers={"X-Request-ID": "probe-500-once"}, timeout=30)
-        assert_error_shape(response, 500, "server_error")
+        response = httpx.get(f"{server.url}/events", headers={"X-Request-ID": "probe-db-down"}, timeout=30)
+        assert_error_shape(response, 503, "database_unavailable")
         time.sleep(0.5)
         log = log_since(server, 0)
     finally:
         server.stop()
-    assert log.count("Traceback") == 1, log
-    assert log.count("Internal Server Error") + log.count("Unhandled error") == 1, log
-    error_line = next(line for line in log.splitlines() if "Unhandled error" in line)
-    assert "probe-500-once" in error_line
+    assert "Traceback" not in log, log
+    lines = [line for line in log.splitlines() if "Database unavailable" in line]
+    assert len(lines) == 1 and "probe-db-down" in lines[0], log
 
 
 # 8. Chunked bodies ------------------------------------------------------------------
@@ -277,18 +291,18 @@ def test_a_chunked_body_is_never_silently_dropped(server, customer):
 
 
 
-def test_a_server_error_outside_the_api_views_is_logged_once_with_its_request_id():
+def test_an_unreachable_database_outside_the_api_views_is_a_503_logged_once_with_its_request_id():
     from tests.servers import DaphneServer
 
     server = DaphneServer(extra_env={"MONGODB_URI": "mongodb://127.0.0.1:9/", "MONGODB_TIMEOUT_MS": "300"})
     server.start(healthy=False)
     try:
-        response = httpx.get(f"{server.url}/admin/", headers={"X-Request-ID": "probe-admin-500", "Cookie": "sessionid=abcdefghijklmnopqrstuvwxyz012345"}, timeout=30)
-        assert response.status_code == 500 and "Traceback" not in response.text
+        response = httpx.get(f"{server.url}/admin/", headers={"X-Request-ID": "probe-admin-db", "Cookie": "sessionid=abcdefghijklmnopqrstuvwxyz012345"}, timeout=30)
+        # eventbooking.errors.server_error_view: Django's handler of uncaught errors answers it.
+        assert_error_shape(response, 503, "database_unavailable")
         time.sleep(0.5)
         log = log_since(server, 0)
     finally:
         server.stop()
-    assert log.count("Internal Server Error: /admin/") == 1, log
-    error_line = next(line for line in log.splitlines() if "Internal Server Error: /admin/" in line)
-    assert "probe-admin-500" in error_line, log
+    lines = [line for line in log.splitlines() if "Database unavailable" in line]
+    assert len(lines) == 1 and "probe-admin-db" in lines[0], log

@@ -5,14 +5,15 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from bookings.services.reconcile import bookings_reconcile, bookings_reconcile_every
+from bookings.services.reconcile import bookings_reconcile, bookings_reconcile_every, counters_check
 from eventbooking.startup import wait_for_migrations
 
 
 class Command(BaseCommand):
     help = (
         "Settle interrupted bookings and cancellations (seat markers older than --older-than "
-        "seconds), finish the cascades of cancelled events, forget expired idempotency keys. "
+        "seconds), finish the cascades of cancelled events, forget expired idempotency keys; "
+        "first, move every id counter past the ids in use. "
         "Once, or with --every, as a process of its own that runs until stopped."
     )
 
@@ -36,7 +37,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, older_than, every, **options):
         if every is None:
-            self.stdout.write(f"reconcile_bookings: {self.summary(bookings_reconcile(older_than_seconds=older_than))}")
+            done = {**counters_check(), **bookings_reconcile(older_than_seconds=older_than)}
+            self.stdout.write(f"reconcile_bookings: {self.summary(done)}")
             return
         if every <= 0:
             # RECONCILE_INTERVAL_SECONDS=0 turns the periodic reconciler off.
