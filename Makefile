@@ -11,7 +11,7 @@ RUN_HOST = $(or $(HOST),127.0.0.1)
 # Local runs are debug runs unless told otherwise; production sets DEBUG=0 and SECRET_KEY.
 export DEBUG ?= 1
 
-.PHONY: run preflight createstaff reset test venv static mongo-server redis-server browser node-deps migrate bench clean
+.PHONY: run preflight createstaff reset test test-fast venv static mongo-server redis-server browser node-deps migrate bench clean
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt
@@ -91,8 +91,18 @@ node-deps: $(NODE_DEPS)
 $(NODE_DEPS): tests/realtime/js/package-lock.json
 	cd tests/realtime/js && npm ci --no-audit --no-fund --loglevel=error
 
+# TEST_WORKERS=N runs the tests in N pytest-xdist processes, a file at a time each, on one
+# local database server and redis-server (a test database and a Redis database per
+# process: tests/conftest.py, tests/settings.py); 0 runs them in this one process.
+TEST_WORKERS ?= 0
+XDIST = $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile)
 test: venv static mongo-server redis-server browser node-deps
-	$(BIN)/python devtools/services.py --mongo memory --redis -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python devtools/services.py --mongo memory --redis -- $(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
+
+# The everyday loop: every test not marked slow, in two processes (docs/testing.md).
+test-fast: TEST_WORKERS = 2
+test-fast: venv static mongo-server redis-server browser node-deps
+	$(BIN)/python devtools/services.py --mongo memory --redis -- $(BIN)/python -m pytest $(XDIST) -q -m "not slow" $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) devtools/mongo-server/target .data staticfiles

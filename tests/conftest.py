@@ -34,8 +34,9 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_test_environment, django_db_blocker):
-    """Create and migrate the test database (`test_<MONGODB_NAME>`) once per run.
+def django_db_setup(django_test_environment, django_db_modify_db_settings, django_db_blocker):
+    """Create and migrate the test database (`test_<MONGODB_NAME>`, `_gw0`... per
+    pytest-xdist worker) once per run.
 
     pytest-django only sets up the databases named by `django_db` marks; these
     tests use `clean_state` instead, so the default database is named here."""

@@ -23,6 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def process_env(*, redis=True, extra_env=None):
     """The environment of a process of ours on the test database (and Redis)."""
     env = dict(os.environ)
+    # Under pytest-xdist the environment already names the worker's Redis database
+    # (tests/settings.py); the worker's name would make the process pick it again.
+    env.pop("PYTEST_XDIST_WORKER", None)
     env.update(
         # tests/settings.py: users made in the test process (fast hasher) log in here too.
         DJANGO_SETTINGS_MODULE="tests.settings",

@@ -3,7 +3,20 @@ Argon2 (the project's first hasher) is slow on purpose. pytest.ini names this mo
 the server processes the tests start (tests/servers.py) use it too, so a user made
 in the test process logs in there."""
 
-from eventbooking.settings import *  # noqa: F403
+import os
+import re
+
+# A pytest-xdist worker (gw0, gw1, ...) has a Redis database of its own, numbered after
+# it, as it has a test database of its own (tests/conftest.py): the cache and its keys
+# are per database. Set in the environment, so the processes it starts use it too
+# (tests/servers.py hands them the worker's REDIS_URL, without the worker's name).
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _worker.startswith("gw") and os.environ.get("REDIS_URL"):
+    for _name in ("REDIS_URL", "REALTIME_REDIS_URL"):
+        if os.environ.get(_name):
+            os.environ[_name] = re.sub(r"^(rediss?://[^/?]+)(/\d*)?", rf"\1/{int(_worker[2:])}", os.environ[_name])
+
+from eventbooking.settings import *  # noqa: E402, F403
 
 # The project's own (Argon2 first), for the tests that check it (fixture project_hashers).
 PROJECT_PASSWORD_HASHERS = PASSWORD_HASHERS  # noqa: F405

@@ -45,6 +45,8 @@ from eventbooking.mongo import collection
 from tests.helpers import assert_invariant, token_for
 from tests.docs.conformance import api_schema
 
+pytestmark = pytest.mark.slow
+
 # Per operation, role, mode and target; FUZZ_MAX_EXAMPLES=200 digs deeper locally.
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", 15))
 CHECKS = [

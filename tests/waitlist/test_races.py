@@ -7,6 +7,7 @@ import time
 from collections import Counter
 
 import httpx
+import pytest
 from django.utils.dateparse import parse_datetime
 
 from bookings.services import bookings_reconcile
@@ -14,6 +15,7 @@ from eventbooking.timeutil import now
 from tests.helpers import assert_seats_add_up, confirmed, token_for
 from tests.servers import ReconcilerProcess
 
+pytestmark = pytest.mark.slow
 OFFER_SECONDS = 10
 OFFER_ENV = {"WAITLIST_OFFER_SECONDS": str(OFFER_SECONDS)}
 
