@@ -8,7 +8,10 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 
-def wait_for_migrations(poll_seconds=1):
+def wait_for_migrations(poll_seconds=1, *, waiting=None):
+    """Return once the database has every migration; `waiting()` is called once if it
+    has to wait (say why a worker is silent: `manage.py migrate` has not run yet)."""
+    told = False
     while True:
         try:
             executor = MigrationExecutor(connection)
@@ -16,4 +19,7 @@ def wait_for_migrations(poll_seconds=1):
                 return
         except Exception:  # noqa: BLE001 - the database is not up yet
             pass
+        if waiting is not None and not told:
+            waiting()
+            told = True
         time.sleep(poll_seconds)

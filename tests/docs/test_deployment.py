@@ -135,6 +135,10 @@ def test_the_web_unit_serves_with_that_environment_behind_the_proxy(production_e
 
 
 def test_the_reconciler_unit_runs_with_that_environment(production_env):
+    # As the release step does before the services start.
+    migrate = subprocess.run([str(ROOT / ".venv/bin/python"), "manage.py", "migrate", "--noinput", "-v0"],
+                             cwd=ROOT, env=production_env, capture_output=True, text=True, timeout=300)
+    assert migrate.returncode == 0, migrate.stderr
     proc = subprocess.Popen(
         exec_start(unit("Event Booking API reconciler")), cwd=ROOT, env=production_env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=die_with_parent,

@@ -35,6 +35,10 @@ class Command(BaseCommand):
             "(SIGTERM or Ctrl-C); what `make run` starts beside daphne.",
         )
 
+    def say(self, line):
+        self.stdout.write(line)
+        self.stdout.flush()
+
     def handle(self, *args, older_than, every, **options):
         if every is None:
             done = {**counters_check(), **bookings_reconcile(older_than_seconds=older_than)}
@@ -46,7 +50,7 @@ class Command(BaseCommand):
             return
         try:
             lock = self.host_turn(every)  # noqa: F841 - held until this process exits
-            wait_for_migrations()
+            wait_for_migrations(waiting=lambda: self.say("reconcile_bookings: waiting for the database's migrations (manage.py migrate)"))
             self.stdout.write(f"reconcile_bookings: every {every}s, markers older than {older_than}s")
             self.stdout.flush()
             bookings_reconcile_every(every, older_than_seconds=older_than, report=self.report)

@@ -23,6 +23,10 @@ class Command(BaseCommand):
             help="run again every SECONDS (default WEBHOOK_POLL_SECONDS) until stopped; what `make run` starts.",
         )
 
+    def waiting(self):
+        self.stdout.write("deliver_webhooks: waiting for the database's migrations (manage.py migrate)")
+        self.stdout.flush()
+
     def handle(self, *args, every, **options):
         if every is None:
             made = enqueue()
@@ -32,7 +36,7 @@ class Command(BaseCommand):
         self.stdout.write(f"deliver_webhooks: every {every}s, {settings.WEBHOOK_CONCURRENCY} at once")
         self.stdout.flush()
         try:
-            wait_for_migrations()
+            wait_for_migrations(waiting=self.waiting)
             run_every(every)
         except KeyboardInterrupt:
             pass
