@@ -13,9 +13,9 @@ from pymongo import ReturnDocument
 
 from eventbooking.mongo import events
 
-# Projection for reads that need no seat markers, holds nor waiting lists: a hot sale can hold many,
-# and no answer shows them.
-NO_MARKERS = {"pending": 0, "holds": 0, "waitlist": 0}
+# Projection for reads that need no seat markers nor holds: a hot sale can hold many, and no
+# answer shows them.
+NO_MARKERS = {"pending": 0, "holds": 0}
 
 
 def _versioned(update):

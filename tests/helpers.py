@@ -175,12 +175,18 @@ def assert_invariant(event_id):
 # Waiting list and holds ---------------------------------------------------------
 
 
+def line_of(event_id):
+    """The event's waiting-list entries as stored (their own collection), in line order, `id` for `_id`."""
+    found = collection("waitlist_entries").find({"event_id": event_id, "state": {"$ne": "VOID"}}).sort([("seq", 1), ("_id", 1)])
+    return [{**entry, "id": entry["_id"]} for entry in found]
+
+
 def assert_seats_add_up(event_id):
     """assert_invariant (capacity == seats_available + seats_held + confirmed seats, per
     event and type), and the waiting line's: each type's waitlist_waiting counts its
     WAITING entries; an entry is OFFERED exactly when its hold is there. Returns the event."""
     event, _ = assert_invariant(event_id)
-    line = event.get("waitlist") or []
+    line = line_of(event_id)
     for ticket_type in event["types"]:
         waiting = [e for e in line if e["type"] == ticket_type["id"] and e["state"] == "WAITING"]
         assert ticket_type.get("waitlist_waiting", 0) == len(waiting), (ticket_type, line)

@@ -34,6 +34,8 @@ from eventbooking.errors import Conflict, DomainError, NotFound
 from eventbooking.ids import HOLD, HOLD_ID, next_public_id
 from eventbooking.mongo import events
 from eventbooking.timeutil import now
+from bookings.services.markers import seats_of, settle_quietly
+from events import ledger
 from events.models import EventStatus, WaitlistState
 from events.store import NO_MARKERS, event_find_one_and_update, event_update_one
 
@@ -90,22 +92,6 @@ def seats_freed_quietly(*, event_id, type_id):
         return 0
 
 
-def _hold_change(hold, sign):
-    """Counter changes taking (sign -1) seats off sale into the hold, or giving them back (+1)."""
-    fields = {"seats_available": sign * hold["qty"], "seats_held": -sign * hold["qty"]}
-    return {**fields, **{f"types.$[t].{name}": value for name, value in fields.items()}}
-
-
-def _claim_change(marker):
-    """Held seats become sold: the booking's marker counts them from now on."""
-    fields = {"seats_held": -marker["qty"], "tickets_sold": marker["qty"], "revenue_cents": marker["amount_cents"]}
-    return {**fields, **{f"types.$[t].{name}": value for name, value in fields.items()}}
-
-
-def _of_type(hold):
-    return [{"t.id": hold["type"]}]
-
-
 def _held_by(customer_id, moment):
     """$expr: the seats of the customer's live holds in the event document."""
     mine = {"$and": [{"$eq": ["$$h.customer_id", customer_id]}, {"$gt": ["$$h.expires_at", moment]}]}
@@ -134,6 +120,7 @@ def hold_create(*, customer, event_id, qty, ticket_type_id=None):
             "at": moment,
             "entry": None,
         }
+        update, filters = ledger.with_(ledger.hold(type_id=hold["type"], qty=qty), {"$push": {"holds": hold}})
         held = event_find_one_and_update(
             {
                 "_id": event_id,
@@ -143,9 +130,9 @@ def hold_create(*, customer, event_id, qty, ticket_type_id=None):
                 "types": type_as_read(ticket_type, qty),
                 "$expr": {"$lte": [_held_by(customer.pk, moment), most - qty]},
             },
-            {"$inc": _hold_change(hold, -1), "$push": {"holds": hold}},
+            update,
             projection=NO_MARKERS,
-            array_filters=_of_type(hold),
+            array_filters=filters,
         )
         if held is not None:
             try:
@@ -213,11 +200,8 @@ def _give_back(event_id, hold, *, expired_by=None):
     match = {"id": hold["id"], "at": hold["at"], "entry": None}
     if expired_by is not None:
         match["expires_at"] = {"$lte": expired_by}
-    done = event_update_one(
-        {"_id": event_id, "holds": {"$elemMatch": match}},
-        {"$inc": _hold_change(hold, +1), "$pull": {"holds": {"id": hold["id"]}}},
-        array_filters=_of_type(hold),
-    )
+    update, filters = ledger.with_(ledger.release(type_id=hold["type"], qty=hold["qty"]), {"$pull": {"holds": {"id": hold["id"]}}})
+    done = event_update_one({"_id": event_id, "holds": {"$elemMatch": match}}, update, array_filters=filters)
     if done.modified_count:
         seats_freed_quietly(event_id=event_id, type_id=hold["type"])
     return done.modified_count == 1
@@ -275,19 +259,23 @@ def hold_claim(*, customer, hold_id, booking_id, expect=None):
         qty, price = hold["qty"], hold["unit_price_cents"]
         marker = {"booking": booking_id, "type": hold["type"], "qty": qty, "amount_cents": qty * price, "at": moment}
         mine = {"id": hold_id, "customer_id": customer.pk, "expires_at": {"$gt": moment}}
-        update = {"$inc": _claim_change(marker), "$pull": {"holds": {"id": hold_id}}, "$push": {"pending": marker}}
-        filters = _of_type(hold)
+        query = {"_id": event["_id"], "status": PUBLISHED, "starts_at": {"$gt": moment}, "holds": {"$elemMatch": mine}}
+        pushed = [marker]
+        followed = None
         if hold.get("entry") is not None:
-            # A waiting-list offer claimed: its entry leaves the line as BOOKED, in this same update.
-            update["$set"] = {"waitlist.$[w].state": WaitlistState.BOOKED.value}
-            filters = [*filters, {"w.id": hold["entry"]}]
-        reserved = event_find_one_and_update(
-            {"_id": event["_id"], "status": PUBLISHED, "starts_at": {"$gt": moment}, "holds": {"$elemMatch": mine}},
-            update,
-            projection=NO_MARKERS,
-            array_filters=filters,
+            # A waiting-list offer claimed: its entry leaves the line as BOOKED, after this update,
+            # under a marker of its own (the waiting list's settler finishes it).
+            followed = {"kind": "entry", "entry": hold["entry"], "hold": hold_id, "then": WaitlistState.BOOKED.value,
+                        "type": hold["type"], "qty": qty, "at": moment}
+            pushed.append(followed)
+            query["pending.entry"] = {"$ne": hold["entry"]}
+        update, filters = ledger.with_(
+            ledger.claim(**seats_of(marker)), {"$pull": {"holds": {"id": hold_id}}, "$push": {"pending": {"$each": pushed}}}
         )
+        reserved = event_find_one_and_update(query, update, projection=NO_MARKERS, array_filters=filters)
         if reserved is not None:
+            if followed is not None:
+                settle_quietly(event["_id"], followed)
             return reserved, ticket_type, marker
         # The hold went or expired, or the event changed: the next read says which.
     raise Conflict("The event kept changing while booking; try again.", code="event_busy")
