@@ -11,7 +11,10 @@ waitlist_offer_after_hold (seats held, entry not yet offered), waitlist_offer_af
 its counter and marker not yet settled), waitlist_after_offer (offered, nobody told),
 waitlist_join_after_count (counted in, entry not inserted), waitlist_join_after_insert (inserted,
 marker not pulled), waitlist_leave_after_mark, waitlist_leave_after_commit (left, not yet
-uncounted), waitlist_entry_after_event (an offer claimed, expired or declined, its entry not yet moved).
+uncounted). Of holds (bookings/services/holds.py): hold_after_take (seats held, hold not inserted),
+hold_after_insert (inserted, marker not pulled), hold_end_after_mark (a release or expiry marked,
+the hold still live), hold_end_after_commit (ended, seats not yet back), claim_after_mark (a booking
+from a hold marked, the hold not yet spent), claim_after_spend (spent, seats not yet sold).
 
 Honoured only when DEBUG or TESTING is on; settings refuse to start a
 production process (both off) with the variable set.
@@ -27,7 +30,8 @@ POINTS = {
     "after_reserve", "after_insert", "after_unmark", "cancel_after_mark", "cancel_after_flip", "cascade_after_flip", "after_hold",
     "waitlist_before_offer", "waitlist_after_offer", "waitlist_offer_after_hold", "waitlist_offer_after_commit",
     "waitlist_join_after_count", "waitlist_join_after_insert", "waitlist_leave_after_mark", "waitlist_leave_after_commit",
-    "waitlist_entry_after_event",
+    "hold_after_take", "hold_after_insert", "hold_end_after_mark", "hold_end_after_commit", "claim_after_mark",
+    "claim_after_spend",
 }
 
 

@@ -31,7 +31,8 @@ class PendingSeats(EmbeddedModel):
 
 
 class SeatHold(EmbeddedModel):
-    """Seats a customer holds for a while (bookings/services/holds.py): off sale, not sold."""
+    """The shape of holds when they were embedded in events (`holds`), kept for migrations
+    0005-0009 only; holds now live in their own collection (bookings/models.py Hold)."""
 
     # HLD-0001 (eventbooking.ids), unique across events.
     id = models.CharField(primary_key=True, max_length=20)
@@ -122,11 +123,10 @@ class Event(models.Model):
     seats_available = models.IntegerField()
     tickets_sold = models.IntegerField(default=0)
     revenue_cents = models.BigIntegerField(default=0)
-    # Seats under live holds (`holds`): capacity == seats_available + seats_held + tickets_sold.
+    # Seats under live holds (bookings.Hold): capacity == seats_available + seats_held + tickets_sold.
     seats_held = models.IntegerField(default=0)
     status = models.CharField(max_length=16, choices=EventStatus.choices, default=EventStatus.DRAFT)
     pending = EmbeddedModelArrayField(PendingSeats, default=list, blank=True)
-    holds = EmbeddedModelArrayField(SeatHold, default=list, blank=True)
     # The waiting line's order: each entry counted in takes the next (waitlist/models.py `seq`).
     line_seq = models.BigIntegerField(default=0)
     published_at = models.DateTimeField(null=True, blank=True)

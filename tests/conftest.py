@@ -17,7 +17,7 @@ from tests.helpers import event_body, new_user, token_for
 from tests.servers import DaphneServer
 
 ONE_ID_AT_A_TIME = {"BOOKING_ID_BLOCK": "1"}
-APP_COLLECTIONS = ["users", "events", "bookings", "idempotency_keys", "counters", "waitlist_entries"]
+APP_COLLECTIONS = ["users", "events", "bookings", "idempotency_keys", "counters", "waitlist_entries", "holds"]
 
 
 def pytest_collection_modifyitems(config, items):

@@ -33,9 +33,9 @@ JOIN = "JOIN"
 ENTRY_MARKER = "entry"
 
 # What the line's logic reads of an event: never the seat markers.
-LINE_VIEW = {
-    "title": 1, "organizer_id": 1, "status": 1, "starts_at": 1, "seats_available": 1, "types": 1, "holds": 1,
-}
+LINE_VIEW = {"title": 1, "organizer_id": 1, "status": 1, "starts_at": 1, "seats_available": 1, "types": 1}
+# An offer's hold, as it ends, is followed by its entry (holds' state -> entry's state).
+FOLLOWS = {"BOOKED": BOOKED, "EXPIRED": EXPIRED, "RELEASED": LEFT, "CLOSED": CLOSED}
 
 
 def entries():
@@ -97,10 +97,20 @@ def position(entry):
 
 
 def hold_of(event, entry):
-    """The hold an OFFERED entry was given, or None."""
+    """The live hold an OFFERED entry was given (as shown, `id`), or None."""
+    from bookings.services.holds import LIVE, holds, shown as hold_shown
+
     if entry.get("hold") is None or entry["state"] != OFFERED:
         return None
-    return next((hold for hold in event.get("holds") or [] if hold["id"] == entry["hold"]), None)
+    doc = holds().find_one({"_id": entry["hold"], "state": LIVE})
+    return hold_shown(doc) if doc else None
+
+
+def entry_follow(*, hold):
+    """An offer's hold has ended (booked, expired, declined, closed): its entry follows, once."""
+    to_state = FOLLOWS.get(hold["state"])
+    if to_state is not None and hold.get("entry"):
+        entry_end(hold["entry"], from_state=OFFERED, to_state=to_state, at=hold["ended_at"], hold=hold["_id"])
 
 
 def entry_end(entry_id, *, from_state, to_state, at, hold=None):

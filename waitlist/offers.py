@@ -8,9 +8,9 @@ Offering is, per entry, in line order:
     type and of the event). Earlier entries that do not fit keep their place; while anyone
     waits for a type, nobody else can book or hold its seats (`waitlist_waiting`), so those
     seats wait for them.
- 2. The offer (waitlist/protocol.py): one event update holds the seats, pushes the hold
-    (`entry` naming the entry) and a marker; the entry WAITING -> OFFERED with that hold is
-    the commit point; then waitlist_waiting - 1 and the marker pulled. What is offered is
+ 2. The offer (waitlist/protocol.py): one event update holds the seats and pushes a marker;
+    the hold is inserted (`entry` naming the entry); the entry WAITING -> OFFERED with that
+    hold is the commit point; then waitlist_waiting - 1 and the marker pulled. What is offered is
     offered, whoever reads it next.
  3. Tell the customer (waitlist.offer) and the organizer (waitlist.changed), then mark
     the entry notified.
@@ -18,11 +18,14 @@ A process that dies before 2 leaves seats on sale that the line is owed: the rec
 finds events with waiting entries and free seats and runs seats_freed. Dying inside 2 leaves
 a marker the reconciler settles. Dying between 2 and 3 leaves an offer nobody was told of:
 the reconciler sends offers not marked notified. An offer not claimed in time expires with
-its hold (offer_expire), the seats come back and go to the next in line.
+its hold (offer_expire), the seats come back and go to the next in line; the entry follows its
+hold's end (line.entry_follow), and this pass catches up with an entry a crash left behind.
 """
 
 import logging
 from datetime import timedelta
+
+from pymongo.errors import DuplicateKeyError
 
 from django.conf import settings
 
@@ -32,10 +35,12 @@ from eventbooking.mongo import events
 from eventbooking.timeutil import now
 from events import ledger
 from events.models import EventStatus
-from events.store import event_find_one_and_update, event_update_one
+from events.store import event_update_one
 from notifications.services import WAITLIST_CHANGED, WAITLIST_OFFER, notify
-from waitlist.line import EXPIRED, LINE_VIEW, OFFERED, entries, hold_of, in_order, shown
-from waitlist.protocol import entry_marker, marker_pull, offer_commit, settle_entry_marker
+from bookings.services.holds import LIVE, hold_document, hold_end, hold_insert, holds
+from bookings.services.holds import shown as hold_shown
+from waitlist.line import EXPIRED, LINE_VIEW, OFFERED, entries, entry_follow, in_order, shown
+from waitlist.protocol import entry_marker, offer_commit, settle_entry_marker
 
 log = logging.getLogger(__name__)
 
@@ -63,23 +68,20 @@ def first_fitting(event):
 
 
 def _offer(event, entry, ticket_type):
-    """Step 2: the offer's three steps; (event after, hold) when the entry is offered now,
-    (None, hold) when the line or the seats changed since the read."""
+    """Step 2: the offer's steps (waitlist/protocol.py); (event after, hold) when the entry is
+    offered now, (None, hold) when the line or the seats changed since the read."""
     moment = now()
     qty = entry["qty"]
-    hold = {
-        "id": next_public_id(HOLD), "customer_id": entry["customer_id"], "type": entry["type"], "qty": qty,
-        "unit_price_cents": ticket_type["price_cents"], "at": moment,
-        # Never past the event's start or the type's end of sales, like any hold.
-        "expires_at": min(
-            moment + timedelta(seconds=settings.WAITLIST_OFFER_SECONDS),
-            event["starts_at"],
-            *([ticket_type["sales_end"]] if ticket_type.get("sales_end") else []),
-        ),
-        "entry": entry["_id"],
-    }
-    marker = entry_marker(entry=entry, then=OFFERED, at=moment, hold=hold["id"])
-    update, filters = ledger.with_(ledger.hold(type_id=entry["type"], qty=qty), {"$push": {"holds": hold, "pending": marker}})
+    # Never past the event's start or the type's end of sales, like any hold.
+    expires_at = min(
+        moment + timedelta(seconds=settings.WAITLIST_OFFER_SECONDS),
+        event["starts_at"],
+        *([ticket_type["sales_end"]] if ticket_type.get("sales_end") else []),
+    )
+    hold = hold_document(hold_id=next_public_id(HOLD), event_id=event["_id"], customer_id=entry["customer_id"],
+                         ticket_type=ticket_type, qty=qty, expires_at=expires_at, at=moment, entry=entry["_id"])
+    marker = entry_marker(entry=entry, then=OFFERED, at=moment, hold=hold["_id"])
+    update, filters = ledger.with_(ledger.hold(type_id=entry["type"], qty=qty), {"$push": {"pending": marker}})
     held = event_update_one(
         {
             "_id": event["_id"],
@@ -94,12 +96,16 @@ def _offer(event, entry, ticket_type):
     if not held.modified_count:
         return None, hold
     fault("waitlist_offer_after_hold")
-    if not offer_commit(marker):
-        settle_entry_marker(event["_id"], marker)  # gives the hold back
+    try:
+        hold_insert(hold)
+    except DuplicateKeyError:
+        pass  # fenced by a settler that took this request for dead: settling decides below
+    if offer_commit(marker):
+        fault("waitlist_offer_after_commit")
+    # Offered: its count and marker settle; not (the entry left meanwhile): the seats go back.
+    if settle_entry_marker(event["_id"], marker) != "offered":
         return None, hold
-    fault("waitlist_offer_after_commit")
-    marker_pull(event["_id"], marker, ledger.dequeue(type_id=entry["type"]))
-    return events().find_one({"_id": event["_id"]}, LINE_VIEW), hold
+    return events().find_one({"_id": event["_id"]}, LINE_VIEW), hold_shown(hold)
 
 
 def offer_announce(event, entry, hold):
@@ -142,45 +148,22 @@ def seats_freed(*, event_id, type_id=None):
     return offered
 
 
-def offer_end(*, event_id, hold, then, at, more_filter=None):
-    """The decisive update that ends an offer without a booking (expired, or declined by leaving):
-    the hold pulled, its seats back on sale, a marker for the entry pushed; then the entry
-    follows. True when this call ended it."""
-    marker = entry_marker(entry={"_id": hold["entry"], "type": hold["type"], "qty": hold["qty"]}, then=then, at=at, hold=hold["id"])
-    update, filters = ledger.with_(
-        ledger.release(type_id=hold["type"], qty=hold["qty"]), {"$pull": {"holds": {"id": hold["id"]}}, "$push": {"pending": marker}}
-    )
-    match = {"id": hold["id"], "entry": hold["entry"], **(more_filter or {})}
-    done = event_update_one(
-        {"_id": event_id, "holds": {"$elemMatch": match}, "pending.entry": {"$ne": hold["entry"]}}, update, array_filters=filters
-    )
-    if not done.modified_count:
-        return False
-    settle_entry_marker(event_id, marker)
-    return True
-
-
 def offer_expire(*, event_id, hold, expired_by):
-    """An offer not claimed in time: its hold's seats back on sale and the entry EXPIRED;
-    then the seats go to the next in line. True when this call expired it."""
-    if not offer_end(event_id=event_id, hold=hold, then=EXPIRED, at=expired_by, more_filter={"expires_at": {"$lte": expired_by}}):
-        return False
-    seats_freed(event_id=event_id, type_id=hold["type"])
-    return True
+    """An offer not claimed in time: its hold expires (its seats back on sale, bookings/services/
+    holds.py) and the entry follows as EXPIRED; the seats go to the next in line. True when this
+    call expired it."""
+    return hold_end(event_id=event_id, hold=hold, then=EXPIRED, at=expired_by)
 
 
 def offers_expire():
     """Expire every offer whose hold has run out (the reconciler's pass); returns how many."""
     moment = now()
     expired = 0
-    late = {"$elemMatch": {"entry": {"$ne": None}, "expires_at": {"$lte": moment}}}
-    for event in events().find({"holds": late}, {"holds": 1}):
-        for hold in event["holds"]:
-            if hold.get("entry") is not None and hold["expires_at"] <= moment:
-                try:
-                    expired += offer_expire(event_id=event["_id"], hold=hold, expired_by=moment)
-                except Exception:  # noqa: BLE001 - one bad offer must not stop the pass
-                    log.exception("could not expire the offer %s of %s", hold["id"], event["_id"])
+    for hold in holds().find({"state": LIVE, "entry": {"$ne": None}, "expires_at": {"$lte": moment}}):
+        try:
+            expired += offer_expire(event_id=hold["event_id"], hold=hold, expired_by=moment)
+        except Exception:  # noqa: BLE001 - one bad offer must not stop the pass
+            log.exception("could not expire the offer %s of %s", hold["_id"], hold["event_id"])
     return expired
 
 
@@ -193,10 +176,15 @@ def waitlist_reconcile(*, older_than_seconds):
     for event in events().find(owed, {"_id": 1}):
         done["offers"] += seats_freed(event_id=event["_id"])
     cutoff = now() - timedelta(seconds=older_than_seconds)
-    for entry in entries().find({"state": OFFERED, "notified": False, "offered_at": {"$lte": cutoff}}):
+    for entry in entries().find({"state": OFFERED, "offered_at": {"$lte": cutoff}}):
+        hold = holds().find_one({"_id": entry["hold"]})
+        if hold is not None and hold["state"] != LIVE:
+            # Its hold ended and a crash kept the entry from following.
+            entry_follow(hold=hold)
+            done["entries_followed"] = done.get("entries_followed", 0) + 1
+            continue
         event = events().find_one({"_id": entry["event_id"], "status": PUBLISHED}, LINE_VIEW)
-        hold = hold_of(event, entry) if event else None
-        if hold:
-            offer_announce(event, entry, hold)
+        if event and hold and not entry["notified"]:
+            offer_announce(event, entry, hold_shown(hold))
             done["offers_announced"] += 1
     return {name: count for name, count in done.items() if count}

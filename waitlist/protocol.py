@@ -11,19 +11,21 @@ refuses more (a type with a line refuses plain bookings, held seats are off sale
                         | pull the marker. Not inserted: fence the id, waitlist_waiting - 1, pull.
  leave a WAITING entry  event: marker pushed | entry WAITING -> LEFT (commit)
    (then LEFT, no hold) | waitlist_waiting - 1, pull. Still WAITING: the leave is finished here.
- offer (then OFFERED):  event: seats on sale -> held, hold pushed, marker pushed | entry
-                        WAITING -> OFFERED with the hold (commit) | waitlist_waiting - 1, pull.
-                        Still WAITING: the offer is finished here. Gone or ended: the hold and
-                        its seats are given back, pull.
- claim, expiry, leaving an OFFERED entry (then BOOKED, EXPIRED, LEFT, with its hold):
-                        event: the hold pulled and its seats moved (to sold or on sale),
-                        marker pushed (the commit) | entry OFFERED -> then | pull.
+ offer (then OFFERED):  event: seats on sale -> held, marker pushed | the hold inserted
+                        (bookings/services/holds.py, `entry` set) | entry WAITING -> OFFERED with
+                        the hold (commit) | waitlist_waiting - 1, pull. Settling fences the hold
+                        id first: a hold never made means no offer (seats back); a hold made
+                        and an entry still WAITING: the offer is finished here; an entry gone
+                        or ended: the hold VOID and its seats back.
+ An offer ends with its hold (claimed, expired, declined by leaving, closed): the hold's own
+ steps move the seats (holds.py), and the entry follows the hold's end (line.entry_follow,
+ called by holds.py; the reconcile pass catches up with any a crash left behind).
 Every event update is conditional on the marker (or its absence), so two settlers, or a
 settler and a slow request, do each move once. settle_entry_marker is what the reconciler
 (through bookings.services.markers.settle_marker) runs for a marker whose request died.
 """
 
-from bookings.faults import fault
+from bookings.services.holds import LIVE, hold_fence, holds
 from events import ledger
 from events.store import event_update_one
 from waitlist.line import (
@@ -79,21 +81,17 @@ def settle_entry_marker(event_id, marker):
         marker_pull(event_id, marker)
         return "kept"
     if then == OFFERED:
-        if offer_commit(marker):
+        # The hold's id is fenced first: once it is VOID, no slow request can make it.
+        if not hold_fence(hold_id=marker["hold"], event_id=event_id) and offer_commit(marker):
             marker_pull(event_id, marker, ledger.dequeue(type_id=marker["type"]))
             return "offered"
-        # The entry left or ended before it could be offered: the hold and its seats go back.
-        marker_pull(event_id, marker, ledger.release(type_id=marker["type"], qty=marker["qty"]),
-                    {"$pull": {"holds": {"id": marker["hold"]}}})
+        # Never made, or the entry left or ended before it could be offered: the seats go back.
+        holds().update_one({"_id": marker["hold"], "state": LIVE}, {"$set": {"state": VOID, "ended_at": marker["at"]}})
+        marker_pull(event_id, marker, ledger.release(type_id=marker["type"], qty=marker["qty"]))
         return "restored"
-    if marker["hold"] is None:
+    if then == LEFT:
         if leave_commit(marker):
             marker_pull(event_id, marker, ledger.dequeue(type_id=marker["type"]))
             return "left"
         marker_pull(event_id, marker)
         return "dropped"
-    # BOOKED, EXPIRED or LEFT from an offer: the event update already decided; the entry follows.
-    fault("waitlist_entry_after_event")
-    entry_end(entry_id, from_state=OFFERED, to_state=then, at=marker["at"], hold=marker["hold"])
-    marker_pull(event_id, marker)
-    return "kept"

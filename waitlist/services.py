@@ -22,7 +22,8 @@ from waitlist.line import (
     IN_LINE, JOIN, LEFT, LINE_VIEW, OFFERED, VOID, WAITING, entries, entry_get, entry_insert, line_key,
     live_entry_of, shown,
 )
-from waitlist.offers import offer_end, seats_freed
+from bookings.services.holds import RELEASED, hold_end
+from waitlist.offers import seats_freed
 from waitlist.protocol import entry_marker, leave_commit, marker_pull, settle_entry_marker
 
 PUBLISHED = EventStatus.PUBLISHED.value
@@ -154,8 +155,9 @@ def waitlist_leave(*, entry_id, actor):
                 break
             marker_pull(event_id, marker)  # offered or closed meanwhile: look again
         elif entry["state"] == OFFERED:
-            hold = {"id": entry["hold"], "entry": entry_id, "type": entry["type"], "qty": entry["qty"]}
-            if offer_end(event_id=event_id, hold=hold, then=LEFT, at=moment):
+            # Declined: its hold is given back (the seats go to the next in line) and the entry follows.
+            hold = {"_id": entry["hold"], "entry": entry_id, "type": entry["type"], "qty": entry["qty"]}
+            if hold_end(event_id=event_id, hold=hold, then=RELEASED, at=moment):
                 break
         else:
             # A finished entry (booked, expired, closed) leaves the customer's history.
@@ -165,7 +167,5 @@ def waitlist_leave(*, entry_id, actor):
         raise Conflict("This entry kept changing; try again.", code="waitlist_entry_busy")
     after = events().find_one({"_id": event_id}, LINE_VIEW)
     notify(WAITLIST_CHANGED, event=after, entry=shown(entry))
-    if entry["state"] == OFFERED:
-        seats_freed(event_id=event_id, type_id=entry["type"])
     return shown(entry)
 

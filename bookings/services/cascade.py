@@ -59,10 +59,11 @@ def cascade(*, event, older_than_seconds=None):
             # waitlist_waiting or seats_held up, so the reconciler runs this again.
             for closer in line_closers:
                 queued += closer(event_id=event_id, at=moment)
+            holds_close(event_id=event_id, at=moment)
             zeroed = event_update_one(
                 {"_id": event_id, "status": CANCELLED_EVENT, "pending": []},
                 {"$set": {"seats_available": current["capacity"], "tickets_sold": 0, "revenue_cents": 0, "seats_held": 0,
-                          "holds": [], "types": _unsold(current["types"])}},
+                          "types": _unsold(current["types"])}},
             )
             if zeroed.matched_count:
                 break
@@ -84,6 +85,13 @@ def cascade(*, event, older_than_seconds=None):
         current = events().find_one({"_id": event_id}, NO_MARKERS)
         notify(EVENT_CANCELLED, event=current, customer_ids=sorted(set(customers + queued), key=str))
     return len(customers)
+
+
+def holds_close(*, event_id, at):
+    """A cancelled event's live holds end CLOSED, before its counters are zeroed."""
+    from bookings.services.holds import holds_close as close  # holds.py builds on reserve.py, which imports this module
+
+    close(event_id=event_id, at=at)
 
 
 def _unsold(types):

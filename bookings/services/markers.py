@@ -81,6 +81,9 @@ def settle_marker(event_id, marker):
     other kinds of markers, what their settler says)."""
     if "booking" not in marker:
         return settlers[marker["kind"]](event_id, marker)
+    if marker.get("hold"):
+        # A booking from a hold whose seats have not moved yet (bookings/services/holds.py).
+        return settlers["claim"](event_id, marker)
     booking_id, at = marker["booking"], marker["at"]
     booking = bookings().find_one({"_id": booking_id})
     if booking is None or booking["status"] == VOID:

@@ -1,7 +1,8 @@
-"""waitlist/migrations/0002_entries_from_events on events written before the line had its own
-collection: each event's `waitlist` array (WAITING, OFFERED with its hold, finished entries)
-becomes entries in line order, the array empties, running it again changes nothing, and the
-line then works through the API as if it had always been stored this way."""
+"""waitlist/migrations/0002_entries_from_events and bookings/migrations/0004_holds_from_events on
+events written before the line and the holds had their own collections: each event's
+`waitlist` array (WAITING, OFFERED with its hold, finished entries) becomes entries in line
+order, its `holds` array live holds, both arrays empty, running them again changes nothing, and
+the line and the holds then work through the API as if they had always been stored this way."""
 
 import importlib
 from types import SimpleNamespace
@@ -10,13 +11,16 @@ from django.db import connection
 
 from eventbooking.mongo import collection
 from eventbooking.timeutil import now
-from tests.helpers import assert_seats_add_up, event_doc, line_of
+from tests.helpers import assert_seats_add_up, event_doc, holds_of, line_of
 
-migration = importlib.import_module("waitlist.migrations.0002_entries_from_events")
+entries_migration = importlib.import_module("waitlist.migrations.0002_entries_from_events")
+holds_migration = importlib.import_module("bookings.migrations.0004_holds_from_events")
 
 
 def migrate():
-    migration.move_entries(None, SimpleNamespace(connection=connection))
+    editor = SimpleNamespace(connection=connection)
+    entries_migration.move_entries(None, editor)
+    holds_migration.move_holds(None, editor)
 
 
 def old_entry(entry_id, user, type_id, state, hold=None, qty=1):
@@ -54,8 +58,11 @@ def test_the_embedded_line_moves_to_its_collection_in_order(sold_out, client_for
         ("WL-0900", "BOOKED", 1), ("WL-0901", "OFFERED", 2), ("WL-0902", "WAITING", 3), ("WL-0903", "WAITING", 4),
     ]
     assert event_doc(event_id)["waitlist"] == [] and event_doc(event_id)["line_seq"] == 4
+    assert event_doc(event_id)["holds"] == [] and [(h["id"], h["state"], h["entry"]) for h in holds_of(event_id)] == [
+        ("HLD-0900", "LIVE", "WL-0901")
+    ]
     migrate()
-    assert line_of(event_id) == moved
+    assert line_of(event_id) == moved and len(holds_of(event_id)) == 1
     assert_seats_add_up(event_id)
 
     # The API sees the same line: places, the offer, the finished entry as history.
