@@ -59,7 +59,7 @@ log = logging.getLogger(__name__)
 PUBLISHED = EventStatus.PUBLISHED.value
 ATTEMPTS = 10
 # How long a step waits for another step of the same hold to finish.
-WAIT_SECONDS = 5
+WAIT_SECONDS = 10
 # What a hold shows of its event (answers, ownership), without anyone else's holds or markers.
 HOLD_EVENT = {"title": 1, "starts_at": 1, "status": 1, "types": 1}
 LIVE, RELEASED, EXPIRED, BOOKED, CLOSED, VOID = "LIVE", "RELEASED", "EXPIRED", "BOOKED", "CLOSED", "VOID"
@@ -182,7 +182,7 @@ def _mark(event_id, hold_id, marker, query=None):
         if holds().find_one({"_id": hold_id, "state": LIVE}, {"_id": 1}) is None:
             return False
         if time.monotonic() > deadline:
-            raise Conflict("This hold is being changed by another request; retry shortly.", code="hold_busy")
+            raise Conflict("This hold is being changed by another request; retry shortly.", code="event_busy")
         _settle_stale(event_id, hold_id)
         time.sleep(0.02)
 
