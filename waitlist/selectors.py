@@ -1,7 +1,8 @@
 """Waiting-list reads: a customer's entries, with their place in line and their offer."""
 
+from bookings.services.holds import holds
 from eventbooking.mongo import events
-from waitlist.line import LEFT, LINE_VIEW, VOID, entries, hold_of, position, shown
+from waitlist.line import FOLLOWS, LEFT, LINE_VIEW, OFFERED, VOID, entries, hold_of, position, shown
 
 
 def entry_shown(event, entry):
@@ -9,6 +10,11 @@ def entry_shown(event, entry):
     stored (`_id`) or as shown (`id`)."""
     stored = {**entry, "_id": entry.get("_id", entry.get("id"))}
     hold = hold_of(event, stored)
+    if stored["state"] == OFFERED and hold is None:
+        # The offer's hold has ended and the entry is about to follow it: show where it is going.
+        ended = holds().find_one({"_id": stored["hold"]}, {"state": 1})
+        if ended is not None and ended["state"] in FOLLOWS:
+            stored["state"] = FOLLOWS[ended["state"]]
     ticket_type = next((t for t in event["types"] if t["id"] == stored["type"]), None)
     return {
         **shown(stored),
@@ -28,4 +34,5 @@ def waitlist_list_mine(*, customer):
     event_ids = sorted({entry["event_id"] for entry in mine})
     by_id = {event["_id"]: event for event in events().find({"_id": {"$in": event_ids}}, LINE_VIEW)} if event_ids else {}
     shown_entries = [entry_shown(by_id[entry["event_id"]], entry) for entry in mine if entry["event_id"] in by_id]
+    shown_entries = [entry for entry in shown_entries if entry["state"] != LEFT]
     return sorted(shown_entries, key=lambda entry: (entry["at"], entry["id"]), reverse=True)

@@ -108,12 +108,12 @@ def test_holds_expire_by_themselves_while_customers_race_to_book_them(start_serv
 # Each crash point, and what the reconciler must find after it (SIGKILL: whatever was in flight).
 CRASH_ROUNDS = {
     "crash:after_hold@25": None,
-    "crash:hold_after_take@12": "restored",
-    "crash:hold_after_insert@12": "kept",
-    "crash:hold_end_after_mark@3": "released",
-    "crash:hold_end_after_commit@3": "released",
-    "crash:claim_after_mark@6": "restored",
-    "crash:claim_after_spend@6": "restored",
+    "crash:hold_after_take@30": "restored",
+    "crash:hold_after_insert@30": "kept",
+    "crash:hold_end_after_mark@8": "released",
+    "crash:hold_end_after_commit@8": "released",
+    "crash:claim_after_mark@16": "restored",
+    "crash:claim_after_spend@16": "restored",
     "crash:after_reserve@12": "restored",
     "crash:after_insert@12": "kept",
     "crash:after_unmark@12": None,
