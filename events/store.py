@@ -13,8 +13,8 @@ from pymongo import ReturnDocument
 
 from eventbooking.mongo import events
 
-# Projection for reads that need no seat markers nor holds: a hot sale can hold many, and no
-# answer shows them.
+# Projection for reads that need no seat markers (a hot sale has some in flight, and no answer
+# shows them); `holds` only on documents a migration has not reached yet.
 NO_MARKERS = {"pending": 0, "holds": 0}
 
 

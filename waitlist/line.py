@@ -5,7 +5,7 @@ bounded `pending` list.
 
 Entry: {_id: "WL-0001", event_id, customer_id, type, qty, seq, at, state, hold, offered_at,
 notified, line_key, ended_at}. States: WAITING (in line) -> OFFERED (a hold of its qty is kept
-for it in the event's `holds`) -> BOOKED (the hold was claimed) or EXPIRED (the hold expired);
+for it in the `holds` collection) -> BOOKED (the hold was claimed) or EXPIRED (the hold expired);
 an event's cancellation sets the entries still in line CLOSED. Leaving sets LEFT (never shown).
 Only WAITING and OFFERED entries are in line (their `line_key` is "<event>:<customer>", unique);
 finished ones keep their own id there, stay listable as history, and no line query reads them.

@@ -19,7 +19,7 @@ class Entry(models.Model):
     seq = models.BigIntegerField()
     at = models.DateTimeField()
     state = models.CharField(max_length=10, choices=WaitlistState.choices)
-    # The hold offered to it (in its event's `holds`) once OFFERED.
+    # The hold offered to it (bookings.Hold) once OFFERED.
     hold = models.CharField(max_length=20, null=True, blank=True)
     offered_at = models.DateTimeField(null=True, blank=True)
     # The offer was sent to the customer (the reconciler sends those a crash left untold).
