@@ -13,7 +13,7 @@ from events.services import event_create, event_publish
 
 
 def clear():
-    for name in ("users", "events", "bookings", "idempotency_keys", "counters"):
+    for name in ("users", "events", "bookings", "idempotency_keys", "counters", "waitlist_entries", "holds"):
         collection(name).delete_many({})
 
 

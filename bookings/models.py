@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django_mongodb_backend.fields import ObjectIdField
 
 
 class BookingStatus(models.TextChoices):
@@ -69,3 +70,41 @@ class IdempotencyKey(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["customer", "key"], name="idempotency_customer_key"),
         ]
+
+
+class Hold(models.Model):
+    """Seats a customer holds for a while (bookings/services/holds.py): off sale, not sold.
+    Written through PyMongo by holds.py only; this model declares its fields and indexes."""
+
+    # HLD-0001 (eventbooking.ids), unique across events.
+    id = models.CharField(primary_key=True, max_length=20, db_column="_id")
+    event_id = models.CharField(max_length=20)
+    # Null only on VOID fences, which know no customer.
+    customer_id = ObjectIdField(null=True, blank=True)
+    type = models.CharField(max_length=20, blank=True, default="")
+    qty = models.PositiveIntegerField(default=0)
+    # The type's price when held: the booking made from the hold pays it.
+    unit_price_cents = models.BigIntegerField(default=0)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    at = models.DateTimeField(null=True, blank=True)
+    # The waiting-list entry this hold was offered to, or null for a hold the customer asked for.
+    entry = models.CharField(max_length=20, null=True, blank=True)
+    # LIVE, then RELEASED, EXPIRED, BOOKED or CLOSED; VOID: an id fenced before its hold landed.
+    state = models.CharField(max_length=10, default="LIVE")
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # The booking that claimed it (BOOKED).
+    booking = models.CharField(max_length=20, null=True, blank=True)
+
+    class Meta:
+        db_table = "holds"
+        indexes = [
+            # GET /holds/me; the per-customer cap.
+            models.Index(fields=["customer_id", "state", "expires_at"], name="hold_customer"),
+            models.Index(fields=["event_id", "customer_id", "state"], name="hold_event_customer"),
+            # The reconciler's expiry pass; a cancelled event's live holds.
+            models.Index(fields=["state", "expires_at"], name="hold_expiry"),
+            models.Index(fields=["event_id", "state"], name="hold_event"),
+        ]
+
+    def __str__(self):
+        return f"{self.id} {self.event_id} {self.state}"

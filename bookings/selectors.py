@@ -107,7 +107,8 @@ def attendee_rows(*, event_id, status, q=None, sort):
 def hold_list_for_event(*, event_id):
     """The event's live holds (customers' and the waiting list's offers), oldest first: for
     staff (the admin). The one place the admin reads holds from."""
+    from bookings.services.holds import LIVE, holds, shown
+
     moment = now()
-    event = events().find_one({"_id": event_id}, {"holds": 1}) or {}
-    live = [hold for hold in event.get("holds") or [] if hold["expires_at"] > moment]
-    return sorted(live, key=lambda hold: (hold["at"], hold["id"]))
+    live = holds().find({"event_id": event_id, "state": LIVE, "expires_at": {"$gt": moment}})
+    return sorted((shown(hold) for hold in live), key=lambda hold: (hold["at"], hold["id"]))

@@ -56,8 +56,9 @@ IN_USE = {
     EVENT: [("events", "_id")],
     BOOKING: [("bookings", "_id")],
     TICKET_TYPE: [("events", "types.id")],
-    HOLD: [("events", "holds.id")],
-    WAITLIST: [("events", "waitlist.id")],
+    HOLD: [("holds", "_id")],
+    WAITLIST: [("waitlist_entries", "_id")],
+    WEBHOOK: [("webhooks", "_id")],
 }
 # How many fresh ids insert_with_fresh_id tries before it gives up (each one moves the
 # counter past every id in use first, so a second collision takes a racing writer).

@@ -14,20 +14,27 @@ class EventStatus(models.TextChoices):
 
 
 class PendingSeats(EmbeddedModel):
-    """Seats taken by a booking whose document may not exist yet (see bookings/services/markers.py)."""
+    """A step in flight: seats taken by a booking whose document may not exist yet (see
+    bookings/services/markers.py), or a counter move a waiting-list entry still owes
+    (`kind` "entry", waitlist/protocol.py). Each leaves within seconds."""
 
-    booking = models.CharField(max_length=20)
+    booking = models.CharField(max_length=20, blank=True, default="")
+    kind = models.CharField(max_length=10, blank=True, default="")
+    entry = models.CharField(max_length=20, null=True, blank=True)
+    hold = models.CharField(max_length=20, null=True, blank=True)
+    then = models.CharField(max_length=10, blank=True, default="")
     # The ticket type whose seats the marker holds (TicketType.id).
     type = models.CharField(max_length=20, blank=True, default="")
     qty = models.PositiveIntegerField()
-    amount_cents = models.BigIntegerField()
+    amount_cents = models.BigIntegerField(default=0)
     at = models.DateTimeField()
     # "book" (a new booking's seats) or "cancel" (a cancellation's); "" in markers written before.
     op = models.CharField(max_length=10, blank=True, default="")
 
 
 class SeatHold(EmbeddedModel):
-    """Seats a customer holds for a while (bookings/services/holds.py): off sale, not sold."""
+    """The shape of holds when they were embedded in events (`holds`), kept for migrations
+    0005-0009 only; holds now live in their own collection (bookings/models.py Hold)."""
 
     # HLD-0001 (eventbooking.ids), unique across events.
     id = models.CharField(primary_key=True, max_length=20)
@@ -54,19 +61,17 @@ class WaitlistState(models.TextChoices):
 
 
 class WaitlistEntry(EmbeddedModel):
-    """A customer's place in the event's waiting line (waitlist/line.py), in line order."""
+    """The shape of the waiting line's entries when they were embedded in events (`waitlist`),
+    kept for migrations 0006-0008 only; entries now live in their own collection (waitlist/models.py)."""
 
-    # WL-0001 (eventbooking.ids), unique across events.
     id = models.CharField(primary_key=True, max_length=20)
     customer_id = ObjectIdField()
     type = models.CharField(max_length=20)
     qty = models.PositiveIntegerField()
     at = models.DateTimeField()
     state = models.CharField(max_length=10, choices=WaitlistState.choices)
-    # The hold offered to it (SeatHold.id) once OFFERED.
     hold = models.CharField(max_length=20, null=True, blank=True)
     offered_at = models.DateTimeField(null=True, blank=True)
-    # The offer was sent to the customer (the reconciler sends those a crash left untold).
     notified = models.BooleanField(default=False)
 
 
@@ -120,12 +125,12 @@ class Event(models.Model):
     seats_available = models.IntegerField()
     tickets_sold = models.IntegerField(default=0)
     revenue_cents = models.BigIntegerField(default=0)
-    # Seats under live holds (`holds`): capacity == seats_available + seats_held + tickets_sold.
+    # Seats under live holds (bookings.Hold): capacity == seats_available + seats_held + tickets_sold.
     seats_held = models.IntegerField(default=0)
     status = models.CharField(max_length=16, choices=EventStatus.choices, default=EventStatus.DRAFT)
     pending = EmbeddedModelArrayField(PendingSeats, default=list, blank=True)
-    holds = EmbeddedModelArrayField(SeatHold, default=list, blank=True)
-    waitlist = EmbeddedModelArrayField(WaitlistEntry, default=list, blank=True)
+    # The waiting line's order: each entry counted in takes the next (waitlist/models.py `seq`).
+    line_seq = models.BigIntegerField(default=0)
     published_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=500, blank=True, default="")

@@ -14,9 +14,9 @@ from pymongo import ReturnDocument
 from eventbooking.ids import EVENT, insert_with_fresh_id
 from eventbooking.mongo import events
 
-# Projection for reads that need no seat markers, holds nor waiting lists: a hot sale can hold many,
-# and no answer shows them.
-NO_MARKERS = {"pending": 0, "holds": 0, "waitlist": 0}
+# Projection for reads that need no seat markers (a hot sale has some in flight, and no answer
+# shows them); `holds` only on documents a migration has not reached yet.
+NO_MARKERS = {"pending": 0, "holds": 0}
 
 
 def _versioned(update):

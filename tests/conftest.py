@@ -19,7 +19,7 @@ from tests.servers import DaphneServer, LocalMongo
 ONE_ID_AT_A_TIME = {"BOOKING_ID_BLOCK": "1"}
 APP_COLLECTIONS = [
     "users", "events", "bookings", "idempotency_keys", "counters", "checkins", "door_staff",
-    "notices", "webhooks", "webhook_deliveries",
+    "notices", "webhooks", "webhook_deliveries", "waitlist_entries", "holds",
 ]
 
 

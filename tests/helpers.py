@@ -160,7 +160,7 @@ def assert_invariant(event_id):
     booking and hold names one of its types; no marker left."""
     event = event_doc(event_id)
     rows = confirmed(event_id)
-    holds = event.get("holds") or []
+    holds = holds_of(event_id)
     assert event["pending"] == []
     _assert_counts(event, rows, holds)
     assert event["capacity"] <= sum(t["capacity"] for t in event["types"])
@@ -175,16 +175,33 @@ def assert_invariant(event_id):
 # Waiting list and holds ---------------------------------------------------------
 
 
+def holds_of(event_id):
+    """The event's live holds as stored (their own collection), oldest first, `id` for `_id`."""
+    found = collection("holds").find({"event_id": event_id, "state": "LIVE"}).sort([("at", 1), ("_id", 1)])
+    return [{**hold, "id": hold["_id"]} for hold in found]
+
+
+def hold_expire(hold_id, seconds_ago=1):
+    """Make a hold's expiry `seconds_ago` in the past, as if its time had run out."""
+    collection("holds").update_one({"_id": hold_id}, {"$set": {"expires_at": datetime.now(UTC) - timedelta(seconds=seconds_ago)}})
+
+
+def line_of(event_id):
+    """The event's waiting-list entries as stored (their own collection), in line order, `id` for `_id`."""
+    found = collection("waitlist_entries").find({"event_id": event_id, "state": {"$ne": "VOID"}}).sort([("seq", 1), ("_id", 1)])
+    return [{**entry, "id": entry["_id"]} for entry in found]
+
+
 def assert_seats_add_up(event_id):
     """assert_invariant (capacity == seats_available + seats_held + confirmed seats, per
     event and type), and the waiting line's: each type's waitlist_waiting counts its
     WAITING entries; an entry is OFFERED exactly when its hold is there. Returns the event."""
     event, _ = assert_invariant(event_id)
-    line = event.get("waitlist") or []
+    line = line_of(event_id)
     for ticket_type in event["types"]:
         waiting = [e for e in line if e["type"] == ticket_type["id"] and e["state"] == "WAITING"]
         assert ticket_type.get("waitlist_waiting", 0) == len(waiting), (ticket_type, line)
-    holds = {hold["id"]: hold for hold in event.get("holds") or []}
+    holds = {hold["id"]: hold for hold in holds_of(event_id)}
     for entry in line:
         assert (entry["state"] == "OFFERED") == (entry["hold"] in holds), (entry, holds)
         if entry["state"] == "OFFERED":

@@ -3,25 +3,29 @@
 leaving) and by the reconciler as the crash backup (waitlist_reconcile).
 
 Offering is, per entry, in line order:
- 1. Read the line; pick the first WAITING entry whose qty fits the seats on sale now
-    (of its type and of the event). Earlier entries that do not fit keep their place;
-    while anyone waits for a type, nobody else can book or hold its seats
-    (`waitlist_waiting`), so those seats wait for them.
- 2. One conditional update (entry still WAITING, seats still there): the entry becomes
-    OFFERED with a hold of its qty (seats_available -> seats_held, event and type), the
-    type's waitlist_waiting - 1, the hold pushed with `entry` naming the entry. The
-    commit point: what is offered is offered, whoever reads it next.
+ 1. Read the event's counters; only a type with someone waiting and seats on sale reads its
+    line: the first WAITING entry (by `seq`) whose qty fits the seats on sale now (of its
+    type and of the event). Earlier entries that do not fit keep their place; while anyone
+    waits for a type, nobody else can book or hold its seats (`waitlist_waiting`), so those
+    seats wait for them.
+ 2. The offer (waitlist/protocol.py): one event update holds the seats and pushes a marker;
+    the hold is inserted (`entry` naming the entry); the entry WAITING -> OFFERED with that
+    hold is the commit point; then waitlist_waiting - 1 and the marker pulled. What is offered is
+    offered, whoever reads it next.
  3. Tell the customer (waitlist.offer) and the organizer (waitlist.changed), then mark
     the entry notified.
 A process that dies before 2 leaves seats on sale that the line is owed: the reconciler
-finds events with waiting entries and free seats and runs seats_freed. Dying between 2
-and 3 leaves an offer nobody was told of: the reconciler sends offers not marked
-notified. An offer not claimed in time expires with its hold (the hold's expiry marks the
-entry EXPIRED in the same update), the seats come back and go to the next in line.
+finds events with waiting entries and free seats and runs seats_freed. Dying inside 2 leaves
+a marker the reconciler settles. Dying between 2 and 3 leaves an offer nobody was told of:
+the reconciler sends offers not marked notified. An offer not claimed in time expires with
+its hold (offer_expire), the seats come back and go to the next in line; the entry follows its
+hold's end (line.entry_follow), and this pass catches up with an entry a crash left behind.
 """
 
 import logging
 from datetime import timedelta
+
+from pymongo.errors import DuplicateKeyError
 
 from django.conf import settings
 
@@ -29,73 +33,92 @@ from bookings.faults import fault
 from eventbooking.ids import HOLD, next_public_id
 from eventbooking.mongo import events
 from eventbooking.timeutil import now
+from events import ledger
 from events.models import EventStatus
-from events.store import event_find_one_and_update, event_update_one
+from events.store import event_update_one
 from notifications.services import WAITLIST_CHANGED, WAITLIST_OFFER, notify
-from waitlist.line import EXPIRED, LINE_VIEW, OFFERED, WAITING, hold_of, hold_seats
+from bookings.services.holds import LIVE, hold_document, hold_end, hold_insert, holds
+from bookings.services.holds import shown as hold_shown
+from waitlist.line import EXPIRED, LINE_VIEW, OFFERED, entries, entry_follow, in_order, shown
+from waitlist.protocol import entry_marker, offer_commit, settle_entry_marker
 
 log = logging.getLogger(__name__)
 
 PUBLISHED = EventStatus.PUBLISHED.value
 # Offers one call makes at most (each needs a free fitting seat, so this is a guard only).
 MAX_ROUNDS = 200
+# How many entries of a line one look reads at most before giving up on finding one that fits.
+SCAN_MAX = 10_000
 
 
 def first_fitting(event):
-    """(entry, type) of the first WAITING entry whose qty fits the seats on sale, or None."""
-    types = {t["id"]: t for t in event["types"]}
-    for entry in event.get("waitlist") or []:
-        ticket_type = types.get(entry["type"])
-        if entry["state"] == WAITING and ticket_type is not None:
-            if entry["qty"] <= min(ticket_type["seats_available"], event["seats_available"]):
-                return entry, ticket_type
-    return None
+    """(entry, type) of the first WAITING entry whose qty fits the seats on sale, or None.
+    Reads only the lines of types that have someone waiting and a seat on sale."""
+    picked = None
+    for ticket_type in event["types"]:
+        room = min(ticket_type["seats_available"], event["seats_available"])
+        if ticket_type.get("waitlist_waiting", 0) <= 0 or room <= 0:
+            continue
+        for entry in in_order(event["_id"], ticket_type["id"]).limit(SCAN_MAX):
+            if entry["qty"] <= room:
+                if picked is None or (entry["seq"], entry["_id"]) < (picked[0]["seq"], picked[0]["_id"]):
+                    picked = (entry, ticket_type)
+                break
+    return picked
 
 
 def _offer(event, entry, ticket_type):
-    """Step 2: the one update that turns the entry into an offer; the event after, or None."""
+    """Step 2: the offer's steps (waitlist/protocol.py); (event after, hold) when the entry is
+    offered now, (None, hold) when the line or the seats changed since the read."""
     moment = now()
     qty = entry["qty"]
-    hold = {
-        "id": next_public_id(HOLD), "customer_id": entry["customer_id"], "type": entry["type"], "qty": qty,
-        "unit_price_cents": ticket_type["price_cents"], "at": moment,
-        # Never past the event's start or the type's end of sales, like any hold.
-        "expires_at": min(
-            moment + timedelta(seconds=settings.WAITLIST_OFFER_SECONDS),
-            event["starts_at"],
-            *([ticket_type["sales_end"]] if ticket_type.get("sales_end") else []),
-        ),
-        "entry": entry["id"],
-    }
-    after = event_find_one_and_update(
+    # Never past the event's start or the type's end of sales, like any hold.
+    expires_at = min(
+        moment + timedelta(seconds=settings.WAITLIST_OFFER_SECONDS),
+        event["starts_at"],
+        *([ticket_type["sales_end"]] if ticket_type.get("sales_end") else []),
+    )
+    hold = hold_document(hold_id=next_public_id(HOLD), event_id=event["_id"], customer_id=entry["customer_id"],
+                         ticket_type=ticket_type, qty=qty, expires_at=expires_at, at=moment, entry=entry["_id"])
+    marker = entry_marker(entry=entry, then=OFFERED, at=moment, hold=hold["_id"])
+    update, filters = ledger.with_(ledger.hold(type_id=entry["type"], qty=qty), {"$push": {"pending": marker}})
+    held = event_update_one(
         {
             "_id": event["_id"],
             "status": PUBLISHED,
             "starts_at": {"$gt": moment},
             "seats_available": {"$gte": qty},
             "types": {"$elemMatch": {"id": entry["type"], "seats_available": {"$gte": qty}}},
-            "waitlist": {"$elemMatch": {"id": entry["id"], "state": WAITING}},
         },
-        {
-            "$set": {"waitlist.$[w].state": OFFERED, "waitlist.$[w].hold": hold["id"], "waitlist.$[w].offered_at": moment},
-            "$inc": {**hold_seats(qty, +1), "types.$[t].waitlist_waiting": -1},
-            "$push": {"holds": hold},
-        },
-        projection=LINE_VIEW,
-        array_filters=[{"t.id": entry["type"]}, {"w.id": entry["id"]}],
+        update,
+        array_filters=filters,
     )
-    return after, hold
+    if not held.modified_count:
+        return None, hold
+    fault("waitlist_offer_after_hold")
+    try:
+        hold_insert(hold)
+    except DuplicateKeyError:
+        pass  # fenced by a settler that took this request for dead: settling decides below
+    if offer_commit(marker):
+        fault("waitlist_offer_after_commit")
+    # Offered: its count and marker settle; not (the entry left meanwhile): the seats go back.
+    if settle_entry_marker(event["_id"], marker) != "offered":
+        return None, hold
+    return events().find_one({"_id": event["_id"]}, LINE_VIEW), hold_shown(hold)
 
 
 def offer_announce(event, entry, hold):
     """Step 3: tell the customer and the organizer; mark the entry told."""
+    entry = shown({**entry, "state": OFFERED, "hold": hold["id"]})
     notify(WAITLIST_OFFER, event=event, entry=entry, hold=hold)
     notify(WAITLIST_CHANGED, event=event, entry=entry)
-    event_update_one(
-        {"_id": event["_id"], "waitlist": {"$elemMatch": {"id": entry["id"], "hold": hold["id"]}}},
-        {"$set": {"waitlist.$[w].notified": True}},
-        array_filters=[{"w.id": entry["id"]}],
-    )
+    entries().update_one({"_id": entry["id"], "hold": hold["id"]}, {"$set": {"notified": True}})
+
+
+def _owed(event_id):
+    """The event's counters and holds, if a type of it has someone waiting."""
+    return events().find_one({"_id": event_id, "types.waitlist_waiting": {"$gt": 0}}, LINE_VIEW)
 
 
 def seats_freed(*, event_id, type_id=None):
@@ -107,7 +130,7 @@ def seats_freed(*, event_id, type_id=None):
     try:
         fault("waitlist_before_offer")
         for _ in range(MAX_ROUNDS):
-            event = events().find_one({"_id": event_id, "types.waitlist_waiting": {"$gt": 0}}, LINE_VIEW)
+            event = _owed(event_id)
             if event is None or event["status"] != PUBLISHED or event["starts_at"] <= now():
                 break
             picked = first_fitting(event)
@@ -119,42 +142,28 @@ def seats_freed(*, event_id, type_id=None):
                 continue  # the line or the seats changed since the read: read again
             offered += 1
             fault("waitlist_after_offer")
-            offer_announce(after, entry, hold)
+            offer_announce(after, entry, {**hold})
     except Exception:  # noqa: BLE001 - seats coming back never fail because of the line
         log.exception("offering freed seats of %s (type %s) to the waiting list failed; the reconciler will", event_id, type_id)
     return offered
 
 
 def offer_expire(*, event_id, hold, expired_by):
-    """An offer not claimed in time: its hold's seats back on sale and the entry EXPIRED, in
-    one update conditional on the hold still there and expired; then the seats go to the
-    next in line. True when this call expired it."""
-    done = event_update_one(
-        {
-            "_id": event_id,
-            "holds": {"$elemMatch": {"id": hold["id"], "entry": hold["entry"], "expires_at": {"$lte": expired_by}}},
-            "waitlist": {"$elemMatch": {"id": hold["entry"], "state": OFFERED, "hold": hold["id"]}},
-        },
-        {"$inc": hold_seats(hold["qty"], -1), "$pull": {"holds": {"id": hold["id"]}}, "$set": {"waitlist.$[w].state": EXPIRED}},
-        array_filters=[{"t.id": hold["type"]}, {"w.id": hold["entry"]}],
-    )
-    if done.modified_count:
-        seats_freed(event_id=event_id, type_id=hold["type"])
-    return done.modified_count == 1
+    """An offer not claimed in time: its hold expires (its seats back on sale, bookings/services/
+    holds.py) and the entry follows as EXPIRED; the seats go to the next in line. True when this
+    call expired it."""
+    return hold_end(event_id=event_id, hold=hold, then=EXPIRED, at=expired_by)
 
 
 def offers_expire():
     """Expire every offer whose hold has run out (the reconciler's pass); returns how many."""
     moment = now()
     expired = 0
-    late = {"$elemMatch": {"entry": {"$ne": None}, "expires_at": {"$lte": moment}}}
-    for event in events().find({"holds": late}, {"holds": 1}):
-        for hold in event["holds"]:
-            if hold.get("entry") is not None and hold["expires_at"] <= moment:
-                try:
-                    expired += offer_expire(event_id=event["_id"], hold=hold, expired_by=moment)
-                except Exception:  # noqa: BLE001 - one bad offer must not stop the pass
-                    log.exception("could not expire the offer %s of %s", hold["id"], event["_id"])
+    for hold in holds().find({"state": LIVE, "entry": {"$ne": None}, "expires_at": {"$lte": moment}}):
+        try:
+            expired += offer_expire(event_id=hold["event_id"], hold=hold, expired_by=moment)
+        except Exception:  # noqa: BLE001 - one bad offer must not stop the pass
+            log.exception("could not expire the offer %s of %s", hold["_id"], hold["event_id"])
     return expired
 
 
@@ -167,11 +176,15 @@ def waitlist_reconcile(*, older_than_seconds):
     for event in events().find(owed, {"_id": 1}):
         done["offers"] += seats_freed(event_id=event["_id"])
     cutoff = now() - timedelta(seconds=older_than_seconds)
-    untold = {"$elemMatch": {"state": OFFERED, "notified": False, "offered_at": {"$lte": cutoff}}}
-    for event in events().find({"status": PUBLISHED, "waitlist": untold}, LINE_VIEW):
-        for entry in event["waitlist"]:
-            hold = hold_of(event, entry)
-            if entry["state"] == OFFERED and not entry["notified"] and entry["offered_at"] <= cutoff and hold:
-                offer_announce(event, entry, hold)
-                done["offers_announced"] += 1
+    for entry in entries().find({"state": OFFERED, "offered_at": {"$lte": cutoff}}):
+        hold = holds().find_one({"_id": entry["hold"]})
+        if hold is not None and hold["state"] != LIVE:
+            # Its hold ended and a crash kept the entry from following.
+            entry_follow(hold=hold)
+            done["entries_followed"] = done.get("entries_followed", 0) + 1
+            continue
+        event = events().find_one({"_id": entry["event_id"], "status": PUBLISHED}, LINE_VIEW)
+        if event and hold and not entry["notified"]:
+            offer_announce(event, entry, hold_shown(hold))
+            done["offers_announced"] += 1
     return {name: count for name, count in done.items() if count}

@@ -1,7 +1,10 @@
-"""Joining and leaving an event's waiting list (the line itself: waitlist/line.py; seats
-going to the line: waitlist/offers.py). Each change is one conditional update of the event
-document, like a booking: the entry and its type's `waitlist_waiting` move together."""
+"""Joining and leaving an event's waiting list (the line itself: waitlist/line.py; the steps
+that keep the event's counters and the entries in step: waitlist/protocol.py; seats going to
+the line: waitlist/offers.py)."""
 
+from pymongo.errors import DuplicateKeyError
+
+from bookings.faults import fault
 from bookings.services.reserve import OverTypeMaximum
 from bookings.services.reserve import _not_open as not_open
 from bookings.services.reserve import _started as started
@@ -9,13 +12,19 @@ from eventbooking.errors import Conflict, Forbidden, NotFound
 from eventbooking.ids import WAITLIST, WAITLIST_ID, next_public_id
 from eventbooking.mongo import events
 from eventbooking.timeutil import now
+from events import ledger
 from events.models import EventStatus
 from events.services import EventNotFound
-from events.store import event_find_one_and_update
+from events.store import NO_MARKERS, event_find_one_and_update
 from events.ticket_types import type_for_booking
 from notifications.services import WAITLIST_CHANGED, notify
-from waitlist.line import IN_LINE, LINE_VIEW, OFFERED, WAITING, hold_seats
+from waitlist.line import (
+    IN_LINE, JOIN, LEFT, LINE_VIEW, OFFERED, VOID, WAITING, entries, entry_get, entry_insert, line_key,
+    live_entry_of, shown,
+)
+from bookings.services.holds import RELEASED, hold_end
 from waitlist.offers import seats_freed
+from waitlist.protocol import entry_marker, leave_commit, marker_pull, settle_entry_marker
 
 PUBLISHED = EventStatus.PUBLISHED.value
 ATTEMPTS = 10
@@ -34,6 +43,10 @@ class EntryNotFound(NotFound):
     message = "No such waiting-list entry."
 
 
+def _already(entry):
+    return AlreadyInLine("You are already in this event's waiting list.", entry_id=entry["_id"])
+
+
 def _check_joinable(event, customer, qty, ticket_type_id):
     """The type to wait for, or the refusal that explains why not."""
     if event is None or event["status"] == EventStatus.DRAFT:
@@ -46,9 +59,9 @@ def _check_joinable(event, customer, qty, ticket_type_id):
     most = ticket_type["max_per_booking"]
     if most is not None and qty > most:
         raise OverTypeMaximum(f"At most {most} {ticket_type['name']} tickets per booking.", max_per_booking=most)
-    mine = [e for e in event.get("waitlist") or [] if e["customer_id"] == customer.pk and e["state"] in IN_LINE]
-    if mine:
-        raise AlreadyInLine("You are already in this event's waiting list.", entry_id=mine[0]["id"])
+    mine = live_entry_of(event["_id"], customer.pk)
+    if mine is not None:
+        raise _already(mine)
     left = min(event["seats_available"], ticket_type["seats_available"])
     if left >= qty and not ticket_type.get("waitlist_waiting", 0):
         raise SeatsAvailable(
@@ -61,75 +74,98 @@ def _check_joinable(event, customer, qty, ticket_type_id):
 def waitlist_join(*, customer, event_id, qty, ticket_type_id=None):
     """Put the customer in line for `qty` seats of a type that has fewer than that (or has a
     line already). Returns (entry, event after). Freed seats then go to the line in order."""
+    entry_id = next_public_id(WAITLIST)
     for _ in range(ATTEMPTS):
-        event = events().find_one({"_id": event_id}, LINE_VIEW)
+        event = events().find_one({"_id": event_id}, NO_MARKERS)
         ticket_type = _check_joinable(event, customer, qty, ticket_type_id)
         moment = now()
-        entry = {"id": next_public_id(WAITLIST), "customer_id": customer.pk, "type": ticket_type["id"], "qty": qty,
-                 "at": moment, "state": WAITING, "hold": None, "offered_at": None, "notified": False}
+        entry = {"_id": entry_id, "event_id": event_id, "customer_id": customer.pk, "type": ticket_type["id"], "qty": qty,
+                 "at": moment, "state": WAITING, "hold": None, "offered_at": None, "notified": False,
+                 "line_key": line_key(event_id, customer.pk), "ended_at": None}
+        marker = entry_marker(entry=entry, then=JOIN, at=moment)
         short = {"$or": [{"seats_available": {"$lt": qty}}, {"waitlist_waiting": {"$gt": 0}}]}
-        joined = event_find_one_and_update(
+        update, filters = ledger.with_(ledger.queue(type_id=ticket_type["id"]), {"$push": {"pending": marker}})
+        update["$inc"]["line_seq"] = 1
+        counted = event_find_one_and_update(
             {
                 "_id": event_id,
                 "status": PUBLISHED,
                 "starts_at": {"$gt": moment},
-                "waitlist": {"$not": {"$elemMatch": {"customer_id": customer.pk, "state": {"$in": IN_LINE}}}},
                 "$or": [
                     {"seats_available": {"$lt": qty}, "types.id": ticket_type["id"]},
                     {"types": {"$elemMatch": {"id": ticket_type["id"], **short}}},
                 ],
             },
-            {"$push": {"waitlist": entry}, "$inc": {"types.$[t].waitlist_waiting": 1}},
-            projection=LINE_VIEW,
-            array_filters=[{"t.id": ticket_type["id"]}],
+            update,
+            projection={"line_seq": 1},
+            array_filters=filters,
         )
-        if joined is not None:
+        if counted is not None:
             break
         # Not matched: the next read says why (seats came back, already in line...), or we go again.
     else:
         raise Conflict("The event kept changing; try again.", code="event_busy")
-    notify(WAITLIST_CHANGED, event=joined, entry=entry)
+    entry["seq"] = counted["line_seq"]
+    try:
+        fault("waitlist_join_after_count")
+        entry_insert(entry)
+    except DuplicateKeyError:
+        # Already in line (or our id fenced by a settler that thought us dead): undo the count.
+        settle_entry_marker(event_id, marker)
+        mine = live_entry_of(event_id, customer.pk)
+        if mine is not None and mine["_id"] != entry_id:
+            raise _already(mine) from None
+        raise Conflict("The event kept changing; try again.", code="event_busy") from None
+    except Exception:
+        settle_entry_marker(event_id, marker)  # the insert may have landed: settling decides
+        raise
+    fault("waitlist_join_after_insert")
+    marker_pull(event_id, marker)
+    joined = events().find_one({"_id": event_id}, LINE_VIEW)
+    notify(WAITLIST_CHANGED, event=joined, entry=shown(entry))
     # Seats may be free that the entries ahead do not fit: this one may fit them now.
     if seats_freed(event_id=event_id, type_id=entry["type"]):
         joined = events().find_one({"_id": event_id}, LINE_VIEW)
-    # The entry as the line shows it now; as pushed if it left meanwhile (its customer left the line).
-    return next((e for e in joined["waitlist"] if e["id"] == entry["id"]), entry), joined
+    return shown(entries().find_one({"_id": entry_id})), joined
 
 
 def _find(entry_id, actor):
-    event = events().find_one({"waitlist.id": entry_id}, LINE_VIEW) if WAITLIST_ID.fullmatch(entry_id) else None
-    entry = next((e for e in event["waitlist"] if e["id"] == entry_id), None) if event else None
-    if entry is None:
+    entry = entry_get(entry_id) if WAITLIST_ID.fullmatch(entry_id) else None
+    if entry is None or entry["state"] == LEFT:
         raise EntryNotFound()
     if entry["customer_id"] != actor.pk:
         raise Forbidden("Only the customer in this entry may remove it.")
-    return event, entry
+    return entry
 
 
 def waitlist_leave(*, entry_id, actor):
-    """Leave the line (or remove a closed entry from the list). An OFFERED entry gives its
-    hold's seats back in the same update, and they go to the next in line."""
+    """Leave the line (or remove a finished entry from the list). An OFFERED entry gives its
+    hold's seats back, and they go to the next in line."""
     for _ in range(ATTEMPTS):
-        event, entry = _find(entry_id, actor)
-        query = {"_id": event["_id"], "waitlist": {"$elemMatch": {"id": entry_id, "state": entry["state"], "hold": entry["hold"]}}}
-        update = {"$pull": {"waitlist": {"id": entry_id}}}
-        filters = None
+        entry = _find(entry_id, actor)
+        event_id = entry["event_id"]
+        moment = now()
         if entry["state"] == WAITING:
-            update["$inc"] = {"types.$[t].waitlist_waiting": -1}
-            filters = [{"t.id": entry["type"]}]
+            marker = entry_marker(entry=entry, then=LEFT, at=moment)
+            event_find_one_and_update({"_id": event_id}, {"$push": {"pending": marker}}, projection={"_id": 1})
+            fault("waitlist_leave_after_mark")
+            if leave_commit(marker):
+                fault("waitlist_leave_after_commit")
+                marker_pull(event_id, marker, ledger.dequeue(type_id=entry["type"]))
+                break
+            marker_pull(event_id, marker)  # offered or closed meanwhile: look again
         elif entry["state"] == OFFERED:
-            query["holds.id"] = entry["hold"]
-            update["$pull"]["holds"] = {"id": entry["hold"]}
-            update["$inc"] = hold_seats(entry["qty"], -1)
-            filters = [{"t.id": entry["type"]}]
-        after = event_find_one_and_update(query, update, projection=LINE_VIEW, array_filters=filters)
-        if after is not None:
-            break
-        # The entry changed meanwhile (offered, expired): read it again.
+            # Declined: its hold is given back (the seats go to the next in line) and the entry follows.
+            hold = {"_id": entry["hold"], "entry": entry_id, "type": entry["type"], "qty": entry["qty"]}
+            if hold_end(event_id=event_id, hold=hold, then=RELEASED, at=moment):
+                break
+        else:
+            # A finished entry (booked, expired, closed) leaves the customer's history.
+            if entries().delete_one({"_id": entry_id, "state": entry["state"]}).deleted_count:
+                return shown(entry)
     else:
         raise Conflict("This entry kept changing; try again.", code="waitlist_entry_busy")
-    if entry["state"] in IN_LINE:
-        notify(WAITLIST_CHANGED, event=after, entry=entry)
-    if entry["state"] == OFFERED:
-        seats_freed(event_id=event["_id"], type_id=entry["type"])
-    return entry
+    after = events().find_one({"_id": event_id}, LINE_VIEW)
+    notify(WAITLIST_CHANGED, event=after, entry=shown(entry))
+    return shown(entry)
+

@@ -3,12 +3,14 @@
 The invariant, for every event at rest (and for each of its ticket types):
     capacity == seats_available + seats_held + sum(qty of its CONFIRMED bookings),
 tickets_sold / revenue_cents are the sums of qty / amount_cents over them, and
-seats_held the sum of qty over the event's `holds`.
+seats_held the sum of qty over the event's LIVE holds (the `holds` collection).
 
 Seats only move in one conditional update of the event document (written through
-events/store.py, which keeps the event cache right), which also pushes or pulls a
-marker {booking, qty, amount_cents, at} in its `pending` list. A marker says
-"seats are in flight for this booking id" (markers.py).
+events/store.py, which keeps the event cache right), by a named move of the seat
+ledger (events/ledger.py: take, give_back, hold, release, claim, queue, dequeue),
+which also pushes or pulls a marker in its `pending` list. A marker says "seats are
+in flight for this booking id" (markers.py), or for a hold (holds.py) or a waiting-list
+entry (waitlist/protocol.py); markers leave within seconds, so `pending` stays small.
 
 Booking (reserve.py, booking_create)
  1. Reserve: seats down, sold and revenue up, marker pushed, in one update whose
@@ -41,20 +43,23 @@ The request that made a marker settles it; the reconciler (reconcile.py, run by
 (their request died). Both may act at the same time: every step is conditional,
 so the second one changes nothing.
 
-Holds (holds.py): a hold moves seats available -> held and pushes itself into `holds`,
-in one update with a booking's conditions plus a per-customer cap; DELETE and expiry
-(the reconciler) move them back and pull it, conditional on the hold being there. A
-booking made from a hold (POST /bookings {holdId}) replaces step 1 by one update that
-pulls the hold, moves its seats held -> sold and pushes the booking's marker; steps 2
-and 3 and their rollback follow unchanged (a rollback puts the seats on sale: the hold
-is spent). After seats come back on sale, holds.on_seats_freed is the waiting list's hook.
+Holds (holds.py): a hold is a document of its own; its seats are counted held in the event.
+Create: available -> held with a marker, in one update with a booking's conditions | the
+hold inserted (commit) | marker pulled; then the per-customer cap, counted after the insert.
+DELETE and expiry (the reconciler): marker | hold LIVE -> RELEASED/EXPIRED (commit) | held
+-> available, marker pulled. A booking made from a hold (POST /bookings {holdId}) replaces
+step 1 by: the booking's marker pushed naming the hold | the hold LIVE -> BOOKED (commit:
+claimed at most once) | held -> sold, the marker's hold cleared; steps 2 and 3 and their
+rollback follow unchanged (a rollback puts the seats on sale: the hold is spent). Only
+one step of a hold is in flight at a time (a marker naming it excludes the others). After
+seats come back on sale, holds.on_seats_freed is the waiting list's hook.
 
 Cancelled events (cascade.py): eventbooking.cancel_event.event_cancel_with_bookings
 is the one way to cancel an event (the API and the admin call it): the event's
 transition (events.services.event_cancel), then bookings_cancel_for_event. No
 marker can be added to a cancelled event, so the cascade flips every CONFIRMED
 booking, settles the markers left, and then sets the counters to "nothing sold"
-in one update that requires `pending == []` (and drops the event's holds). A booking that lands on an event cancelled meanwhile runs the
+in one update that requires `pending == []` (after closing the event's live holds and its line). A booking that lands on an event cancelled meanwhile runs the
 cascade again; the reconciler finishes any cascade that stopped.
 """
 

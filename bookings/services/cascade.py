@@ -12,15 +12,18 @@ from bookings.faults import fault
 from bookings.services.markers import CANCELLED, CONFIRMED, settle_marker
 from eventbooking.mongo import bookings, events
 from eventbooking.timeutil import now
-from events.models import EventStatus, WaitlistState
+from events.models import EventStatus
 from events.store import NO_MARKERS, event_update_one
 from notifications.services import EVENT_CANCELLED, notify
 
 log = logging.getLogger(__name__)
 
 CANCELLED_EVENT = EventStatus.CANCELLED.value
-CLOSED_ENTRY = WaitlistState.CLOSED.value
-IN_LINE = [WaitlistState.WAITING.value, WaitlistState.OFFERED.value]
+
+# Called with (event_id=, at=) once no marker is left on a cancelled event, before its counters
+# are zeroed, returning the ids of the customers whose place this call closed: the waiting
+# list registers its line_close at start-up (waitlist/apps.py).
+line_closers = []
 
 
 def bookings_cancel_for_event(*, event):
@@ -51,24 +54,26 @@ def cascade(*, event, older_than_seconds=None):
         if current["status"] != CANCELLED_EVENT:
             raise ValueError(f"{event_id} is not cancelled")
         if not current["pending"]:
-            # The line closes in the same update: its offers' holds are dropped with the others.
-            in_line = [entry for entry in current.get("waitlist") or [] if entry["state"] in IN_LINE]
-            closing = {"waitlist.$[open].state": CLOSED_ENTRY} if in_line else {}
+            # No join nor offer can land on a cancelled event: the line is closed first, then the
+            # counters (its offers' holds dropped with the others). A crash between the two leaves
+            # waitlist_waiting or seats_held up, so the reconciler runs this again.
+            for closer in line_closers:
+                queued += closer(event_id=event_id, at=moment)
+            holds_close(event_id=event_id, at=moment)
             zeroed = event_update_one(
                 {"_id": event_id, "status": CANCELLED_EVENT, "pending": []},
                 {"$set": {"seats_available": current["capacity"], "tickets_sold": 0, "revenue_cents": 0, "seats_held": 0,
-                          "holds": [], "types": _unsold(current["types"]), **closing}},
-                array_filters=[{"open.state": {"$in": IN_LINE}}] if in_line else None,
+                          "types": _unsold(current["types"])}},
             )
             if zeroed.matched_count:
-                # Those waiting are told too; a second cascade reads them CLOSED and tells nobody.
-                queued = [entry["customer_id"] for entry in in_line]
                 break
             continue
         waiting = False
         for marker in current["pending"]:
-            landed = bookings().find_one({"_id": marker["booking"], "event_id": event_id}, {"_id": 1})
-            if marker["at"] > cutoff and landed is None:
+            if "booking" not in marker:
+                settle_marker(event_id, marker)  # the line's: each is decided by its entry alone
+                continue
+            if marker["at"] > cutoff and bookings().find_one({"_id": marker["booking"], "event_id": event_id}, {"_id": 1}) is None:
                 # Its request is still running; once its booking lands it calls us again.
                 waiting = True
                 continue
@@ -80,6 +85,13 @@ def cascade(*, event, older_than_seconds=None):
         current = events().find_one({"_id": event_id}, NO_MARKERS)
         notify(EVENT_CANCELLED, event=current, customer_ids=sorted(set(customers + queued), key=str))
     return len(customers)
+
+
+def holds_close(*, event_id, at):
+    """A cancelled event's live holds end CLOSED, before its counters are zeroed."""
+    from bookings.services.holds import holds_close as close  # holds.py builds on reserve.py, which imports this module
+
+    close(event_id=event_id, at=at)
 
 
 def _unsold(types):

@@ -1,31 +1,46 @@
 """Seat holds: seats taken off sale for HOLD_MINUTES while a customer checks out
 (package docstring, "Holds").
 
-A hold is an element of its event's `holds` list; its seats moved from
-seats_available to seats_held, of the event and of the hold's type, in the update
-that pushed it. So capacity == seats_available + seats_held + tickets_sold at every
-step, and every step is one conditional update of the event document:
- - create: the filter of a booking (PUBLISHED, future start, the type as read with
-   seats enough and nobody on its waiting list) plus the customer's live held seats
-   of the event + qty <= HOLD_MAX_SEATS_PER_CUSTOMER; seats -> held, hold pushed.
- - release (DELETE /holds/:id, and expiry by the reconciler so seats return with
-   nobody reading): conditional on the hold being there; held -> seats, hold pulled.
- - claim (POST /bookings {holdId}, reserve.py): conditional on the hold being there,
-   the caller's, unexpired, on a PUBLISHED event not started; held -> sold, hold
-   pulled, the booking's `pending` marker pushed. From there on it is a booking
-   (markers.py); if it fails before its insert lands, its rollback puts the seats
-   back on sale, not back under the hold (the customer got an error, no booking).
-A hold offered by the waiting list (`entry` set) is the waitlist's to expire or give
-back; release and expiry here leave it alone.
+A hold is a document of the `holds` collection (bookings/models.py Hold):
+{_id: "HLD-0001", event_id, customer_id, type, qty, unit_price_cents, expires_at, at, entry,
+state, ended_at, booking}. States: LIVE -> RELEASED (given back), EXPIRED, BOOKED (claimed;
+`booking` names the booking) or CLOSED (its event was cancelled); VOID fences an id whose
+hold never landed. Only LIVE holds count: their seats are the event's and the type's
+`seats_held` (events/ledger.py). The event document keeps the counters and, while a step is
+in flight, a marker {kind: "hold", hold, then, type, qty, at} in its bounded `pending` list;
+at most one step of a hold is in flight at a time (each pushes its marker only while no
+other marker names the hold). The steps:
+ - create (then LIVE): the event update of a booking's filter (PUBLISHED, future start, the
+   type as read with seats enough and nobody on its waiting list) moves seats on sale ->
+   held and pushes the marker | the hold is inserted (the commit point) | the marker is
+   pulled. Then the per-customer cap: the customer's live held seats of the event, counted
+   after the insert, must be <= HOLD_MAX_SEATS_PER_CUSTOMER, else the hold is released and
+   refused (of racing holds, the last to insert sees all the others, so the cap holds at rest).
+ - release (DELETE /holds/:id) and expiry (the reconciler), then RELEASED / EXPIRED: marker
+   pushed | hold LIVE -> then (commit; expiry also requires expires_at passed) | held ->
+   on sale, marker pulled.
+ - claim (POST /bookings {holdId}, reserve.py): the booking's marker pushed, naming the hold
+   (no seats move yet) | hold LIVE -> BOOKED (commit: claimed at most once) | held -> sold,
+   the marker's `hold` cleared: from there on it is a booking marker (markers.py), and if the
+   booking fails before its insert lands its rollback puts the seats on sale, not back under
+   the hold (the customer got an error, no booking).
+settle_hold_marker and settle_claim_marker do what a marker says is still owed when its
+request died: fence the hold (or booking) id, then finish or undo.
+A hold offered by the waiting list (`entry` set) is the waitlist's to expire or give back
+(waitlist/offers.py); release and expiry here leave it alone.
 """
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
+from pymongo.errors import DuplicateKeyError
 
 from bookings.faults import fault
-from bookings.services.markers import BOOK
+from bookings.services import markers
+from bookings.services.markers import BOOK, fence, marker_key, seats_of, settle_quietly
+
 # A hold is refused for the reasons a booking is, checked the same way (one package).
 from bookings.services.reserve import _check_bookable as check_bookable
 from bookings.services.reserve import _not_open as not_open
@@ -33,17 +48,22 @@ from bookings.services.reserve import _started as started
 from bookings.services.reserve import _type_as_read as type_as_read
 from eventbooking.errors import Conflict, DomainError, NotFound
 from eventbooking.ids import HOLD, HOLD_ID, next_public_id
-from eventbooking.mongo import events
+from eventbooking.mongo import collection, events
 from eventbooking.timeutil import now
-from events.models import EventStatus, WaitlistState
+from events import ledger
+from events.models import EventStatus
 from events.store import NO_MARKERS, event_find_one_and_update, event_update_one
 
 log = logging.getLogger(__name__)
 
 PUBLISHED = EventStatus.PUBLISHED.value
 ATTEMPTS = 10
+# How long a step waits for another step of the same hold to finish.
+WAIT_SECONDS = 10
 # What a hold shows of its event (answers, ownership), without anyone else's holds or markers.
 HOLD_EVENT = {"title": 1, "starts_at": 1, "status": 1, "types": 1}
+LIVE, RELEASED, EXPIRED, BOOKED, CLOSED, VOID = "LIVE", "RELEASED", "EXPIRED", "BOOKED", "CLOSED", "VOID"
+HOLD_MARKER = "hold"
 
 
 class HoldNotFound(NotFound):
@@ -91,27 +111,157 @@ def seats_freed_quietly(*, event_id, type_id):
         return 0
 
 
-def _hold_change(hold, sign):
-    """Counter changes taking (sign -1) seats off sale into the hold, or giving them back (+1)."""
-    fields = {"seats_available": sign * hold["qty"], "seats_held": -sign * hold["qty"]}
-    return {**fields, **{f"types.$[t].{name}": value for name, value in fields.items()}}
+# Storage ---------------------------------------------------------------------------
 
 
-def _claim_change(marker):
-    """Held seats become sold: the booking's marker counts them from now on."""
-    fields = {"seats_held": -marker["qty"], "tickets_sold": marker["qty"], "revenue_cents": marker["amount_cents"]}
-    return {**fields, **{f"types.$[t].{name}": value for name, value in fields.items()}}
+def holds():
+    return collection("holds")
 
 
-def _of_type(hold):
-    return [{"t.id": hold["type"]}]
+def hold_insert(doc):
+    """The one insert of a hold (or of its VOID fence). Raises DuplicateKeyError when its id is taken."""
+    holds().insert_one(doc)
 
 
-def _held_by(customer_id, moment):
-    """$expr: the seats of the customer's live holds in the event document."""
-    mine = {"$and": [{"$eq": ["$$h.customer_id", customer_id]}, {"$gt": ["$$h.expires_at", moment]}]}
-    live = {"$filter": {"input": "$holds", "as": "h", "cond": mine}}
-    return {"$sum": {"$map": {"input": live, "as": "h", "in": "$$h.qty"}}}
+def hold_fence(*, hold_id, event_id):
+    """Make sure `hold_id` never becomes a hold. True when it is fenced (or was)."""
+    try:
+        hold_insert({"_id": hold_id, "event_id": event_id, "state": VOID})
+        return True
+    except DuplicateKeyError:
+        found = holds().find_one({"_id": hold_id}, {"state": 1})
+        return found is not None and found["state"] == VOID
+
+
+def hold_document(*, hold_id, event_id, customer_id, ticket_type, qty, expires_at, at, entry=None):
+    return {
+        "_id": hold_id, "event_id": event_id, "customer_id": customer_id, "type": ticket_type["id"], "qty": qty,
+        "unit_price_cents": ticket_type["price_cents"], "expires_at": expires_at, "at": at, "entry": entry,
+        "state": LIVE, "ended_at": None, "booking": None,
+    }
+
+
+def shown(doc):
+    """A stored hold with `id` (the API's name for _id)."""
+    return {**{key: value for key, value in doc.items() if key != "_id"}, "id": doc["_id"]}
+
+
+def live_holds(event_id):
+    """The event's live holds, as shown."""
+    return [shown(doc) for doc in holds().find({"event_id": event_id, "state": LIVE})]
+
+
+# Markers -----------------------------------------------------------------------------
+
+
+def hold_marker(hold, then, at):
+    return {"kind": HOLD_MARKER, "hold": hold["_id"] if "_id" in hold else hold["id"], "then": then,
+            "type": hold["type"], "qty": hold["qty"], "at": at}
+
+
+def _key(marker):
+    return {"kind": HOLD_MARKER, "hold": marker["hold"], "at": marker["at"]}
+
+
+def _pull(event_id, key, move=None, more=None):
+    """Pull the marker matched by `key`, with `move` and `more`, once. True when this call did."""
+    extra = dict(more or {})
+    update, filters = ledger.with_(move or ledger.nothing(), {**extra, "$pull": {**extra.get("$pull", {}), "pending": key}})
+    done = event_update_one({"_id": event_id, "pending": {"$elemMatch": key}}, update, array_filters=filters)
+    return done.modified_count == 1
+
+
+def _mark(event_id, hold_id, marker, query=None):
+    """Push `marker`, once no other step of the hold (or of its entry) is in flight; wait for
+    one that is. False when the hold is no longer live."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        condition = {"_id": event_id, "pending.hold": {"$ne": hold_id}, **(query or {})}
+        if event_update_one(condition, {"$push": {"pending": marker}}).modified_count:
+            return True
+        if holds().find_one({"_id": hold_id, "state": LIVE}, {"_id": 1}) is None:
+            return False
+        if time.monotonic() > deadline:
+            raise Conflict("This hold is being changed by another request; retry shortly.", code="event_busy")
+        _settle_stale(event_id, hold_id)
+        time.sleep(0.02)
+
+
+def _settle_stale(event_id, hold_id):
+    """Settle the markers naming `hold_id` whose request must have died."""
+    cutoff = now() - timedelta(seconds=settings.RECONCILE_AFTER_SECONDS)
+    event = events().find_one({"_id": event_id, "pending.hold": hold_id}, {"pending": 1})
+    for marker in event["pending"] if event else []:
+        if marker.get("hold") == hold_id and marker["at"] <= cutoff:
+            markers.settle_marker(event_id, marker)
+
+
+# Called with (hold=) once a hold offered by the waiting list (`entry` set) has ended: the
+# waiting list registers how its entry follows (waitlist/apps.py). Its own reconcile pass
+# catches up with any a crash left behind.
+hold_end_listeners = []
+
+
+def _ended(hold_id):
+    doc = holds().find_one({"_id": hold_id})
+    if doc is None or doc.get("entry") is None or doc["state"] == LIVE:
+        return
+    for listener in hold_end_listeners:
+        try:
+            listener(hold=doc)
+        except Exception:  # noqa: BLE001 - the entry catches up in the waiting list's reconcile pass
+            log.exception("the waiting-list entry of the hold %s did not follow it", hold_id)
+
+
+def _end_commit(marker):
+    """Step 2 of a release or expiry: LIVE -> then. True when the hold ended under this marker."""
+    query = {"_id": marker["hold"], "state": LIVE}
+    if marker["then"] == EXPIRED:
+        query["expires_at"] = {"$lte": marker["at"]}
+    holds().update_one(query, {"$set": {"state": marker["then"], "ended_at": marker["at"]}})
+    return holds().find_one({"_id": marker["hold"], "state": marker["then"], "ended_at": marker["at"]}, {"_id": 1}) is not None
+
+
+def settle_hold_marker(event_id, marker):
+    """Do what a hold's marker says is still owed (module docstring): kept, restored,
+    released, dropped."""
+    if marker["then"] == LIVE:
+        doc = holds().find_one({"_id": marker["hold"]}, {"state": 1})
+        if doc is None and not hold_fence(hold_id=marker["hold"], event_id=event_id):
+            return settle_hold_marker(event_id, marker)
+        if doc is None or doc["state"] == VOID:
+            _pull(event_id, _key(marker), ledger.release(type_id=marker["type"], qty=marker["qty"]))
+            return "restored"
+        _pull(event_id, _key(marker))
+        return "kept"
+    if _end_commit(marker):
+        fault("hold_end_after_commit")
+        _pull(event_id, _key(marker), ledger.release(type_id=marker["type"], qty=marker["qty"]))
+        return "released"
+    _pull(event_id, _key(marker))
+    return "dropped"
+
+
+def settle_claim_marker(event_id, marker):
+    """A claim whose seats have not moved yet (its marker still names the hold): the booking id
+    is fenced, the hold spent, and its seats put on sale, as a failed booking from a hold does."""
+    booking_id, at = marker["booking"], marker["at"]
+    key = {"booking": booking_id, "at": at, "hold": marker["hold"]}
+    fence(booking_id, event_id)
+    holds().update_one({"_id": marker["hold"], "state": LIVE}, {"$set": {"state": BOOKED, "booking": booking_id, "ended_at": at}})
+    if holds().find_one({"_id": marker["hold"], "state": BOOKED, "booking": booking_id}, {"_id": 1}) is None:
+        _pull(event_id, key)
+        return "dropped"
+    _pull(event_id, key, ledger.release(type_id=marker["type"], qty=marker["qty"]))
+    _ended(marker["hold"])
+    return "restored"
+
+
+markers.settlers[HOLD_MARKER] = settle_hold_marker
+markers.settlers["claim"] = settle_claim_marker
+
+
+# Create ------------------------------------------------------------------------------
 
 
 def hold_create(*, customer, event_id, qty, ticket_type_id=None):
@@ -125,16 +275,12 @@ def hold_create(*, customer, event_id, qty, ticket_type_id=None):
         event = events().find_one({"_id": event_id}, NO_MARKERS)
         ticket_type = check_bookable(event, qty, ticket_type_id)
         moment = now()
-        hold = {
-            "id": hold_id,
-            "customer_id": customer.pk,
-            "type": ticket_type["id"],
-            "qty": qty,
-            "unit_price_cents": ticket_type["price_cents"],
-            "expires_at": _expiry(moment, event, ticket_type),
-            "at": moment,
-            "entry": None,
-        }
+        if _seats_held_by(event_id, customer.pk, moment) + qty > most:
+            raise _over(most, _seats_held_by(event_id, customer.pk, moment))
+        hold = hold_document(hold_id=hold_id, event_id=event_id, customer_id=customer.pk, ticket_type=ticket_type, qty=qty,
+                             expires_at=_expiry(moment, event, ticket_type), at=moment)
+        marker = hold_marker(hold, LIVE, moment)
+        update, filters = ledger.with_(ledger.hold(type_id=hold["type"], qty=qty), {"$push": {"pending": marker}})
         held = event_find_one_and_update(
             {
                 "_id": event_id,
@@ -142,29 +288,44 @@ def hold_create(*, customer, event_id, qty, ticket_type_id=None):
                 "starts_at": {"$gt": moment},
                 "seats_available": {"$gte": qty},
                 "types": type_as_read(ticket_type, qty),
-                "$expr": {"$lte": [_held_by(customer.pk, moment), most - qty]},
             },
-            {"$inc": _hold_change(hold, -1), "$push": {"holds": hold}},
+            update,
             projection=NO_MARKERS,
-            array_filters=_of_type(hold),
+            array_filters=filters,
         )
         if held is not None:
-            try:
-                fault("after_hold")
-            except Exception:
-                # Undone: the customer is told it failed. (A process killed here leaves the hold to expire.)
-                _give_back(event_id, hold)
-                raise
-            return hold, held
-        already = _seats_held_by(event_id, customer.pk, moment)
-        if already + qty > most:
-            raise HoldLimitReached(
-                f"You may hold at most {most} seats of this event at once; you hold {already}.",
-                max_held_seats=most,
-                seats_held=already,
-            )
-        # Otherwise the next read says why, or the type changed under us and we go again.
-    raise Conflict("The event kept changing while holding seats; try again.", code="event_busy")
+            break
+        # Not matched: the next read says why, or the type changed under us and we go again.
+    else:
+        raise Conflict("The event kept changing while holding seats; try again.", code="event_busy")
+    try:
+        fault("hold_after_take")
+        hold_insert(hold)
+    except Exception as exc:
+        settle_quietly(event_id, marker)  # the insert may have landed: settling decides
+        if isinstance(exc, DuplicateKeyError):
+            raise Conflict("The event changed while holding seats; try again.", code="event_busy") from None
+        raise
+    fault("hold_after_insert")
+    _pull(event_id, _key(marker))
+    already = _seats_held_by(event_id, customer.pk, moment) - qty
+    if already + qty > most:
+        # A racing hold of the same customer landed meanwhile: the last one in gives way.
+        _end(event_id, hold, then=RELEASED)
+        raise _over(most, already)
+    try:
+        fault("after_hold")
+    except Exception:
+        # Undone: the customer is told it failed. (A process killed here leaves the hold to expire.)
+        _end(event_id, hold, then=RELEASED)
+        raise
+    return shown(hold), held
+
+
+def _over(most, already):
+    return HoldLimitReached(
+        f"You may hold at most {most} seats of this event at once; you hold {already}.", max_held_seats=most, seats_held=already
+    )
 
 
 def _expiry(moment, event, ticket_type):
@@ -175,53 +336,58 @@ def _expiry(moment, event, ticket_type):
 
 
 def _seats_held_by(event_id, customer_id, moment):
-    doc = events().find_one({"_id": event_id}, {"holds": 1}) or {}
-    return sum(h["qty"] for h in doc.get("holds") or [] if h["customer_id"] == customer_id and h["expires_at"] > moment)
+    live = holds().find({"customer_id": customer_id, "event_id": event_id, "state": LIVE, "expires_at": {"$gt": moment}}, {"qty": 1})
+    return sum(doc["qty"] for doc in live)
+
+
+# Read ----------------------------------------------------------------------------------
 
 
 def _find(hold_id, customer):
-    """(event, hold) of the customer's hold; 404 when there is none (or it is someone else's)."""
-    found = events().find_one({"holds.id": hold_id}, {**HOLD_EVENT, "holds": 1}) if HOLD_ID.fullmatch(hold_id) else None
-    hold = next((h for h in found["holds"] if h["id"] == hold_id), None) if found else None
-    if hold is None or hold["customer_id"] != customer.pk:
+    """(event, hold) of the customer's live hold; 404 when there is none (or it is someone else's)."""
+    hold = holds().find_one({"_id": hold_id}) if HOLD_ID.fullmatch(hold_id) else None
+    if hold is None or hold["state"] != LIVE or hold["customer_id"] != customer.pk:
         raise HoldNotFound()
-    event = {key: value for key, value in found.items() if key != "holds"}
+    event = events().find_one({"_id": hold["event_id"]}, HOLD_EVENT)
     return event, hold
 
 
 def hold_get(*, hold_id, customer):
     """(hold, event) of the customer's live hold."""
     event, hold = _find(hold_id, customer)
-    return hold, event
+    return shown(hold), event
 
 
 def hold_list_mine(*, customer):
     """[(hold, event)] of the customer's live holds, oldest first."""
-    moment = now()
-    found = events().find({"holds.customer_id": customer.pk}, {**HOLD_EVENT, "holds": 1})
-    mine = [
-        (hold, {key: value for key, value in event.items() if key != "holds"})
-        for event in found
-        for hold in event["holds"]
-        if hold["customer_id"] == customer.pk and hold["expires_at"] > moment
-    ]
-    return sorted(mine, key=lambda pair: (pair[0]["at"], pair[0]["id"]))
+    mine = list(holds().find({"customer_id": customer.pk, "state": LIVE, "expires_at": {"$gt": now()}}))
+    event_ids = sorted({hold["event_id"] for hold in mine})
+    by_id = {event["_id"]: event for event in events().find({"_id": {"$in": event_ids}}, HOLD_EVENT)} if event_ids else {}
+    pairs = [(shown(hold), by_id[hold["event_id"]]) for hold in mine if hold["event_id"] in by_id]
+    return sorted(pairs, key=lambda pair: (pair[0]["at"], pair[0]["id"]))
 
 
-def _give_back(event_id, hold, *, expired_by=None):
-    """Release the hold's seats, once: only while the hold is there (and, with
-    `expired_by`, expired by then). True when this call released them."""
-    match = {"id": hold["id"], "at": hold["at"], "entry": None}
-    if expired_by is not None:
-        match["expires_at"] = {"$lte": expired_by}
-    done = event_update_one(
-        {"_id": event_id, "holds": {"$elemMatch": match}},
-        {"$inc": _hold_change(hold, +1), "$pull": {"holds": {"id": hold["id"]}}},
-        array_filters=_of_type(hold),
-    )
-    if done.modified_count:
-        seats_freed_quietly(event_id=event_id, type_id=hold["type"])
-    return done.modified_count == 1
+# Release, expiry ------------------------------------------------------------------------
+
+
+def _end(event_id, hold, *, then, at=None):
+    """End a live hold (RELEASED, or EXPIRED once expired): marker, commit, seats back. True when
+    this call ended it; then its seats go to the line first."""
+    marker = hold_marker(hold, then, at or now())
+    if not _mark(event_id, marker["hold"], marker):
+        return False
+    fault("hold_end_after_mark")
+    if settle_hold_marker(event_id, marker) != "released":
+        return False
+    _ended(marker["hold"])
+    seats_freed_quietly(event_id=event_id, type_id=hold["type"])
+    return True
+
+
+def hold_end(*, event_id, hold, then, at=None):
+    """End a live hold as `then` (RELEASED; EXPIRED only once expired by `at`): the waiting
+    list's offers end this way. True when this call ended it."""
+    return _end(event_id, hold, then=then, at=at)
 
 
 def hold_release(*, hold_id, customer):
@@ -229,7 +395,7 @@ def hold_release(*, hold_id, customer):
     event, hold = _find(hold_id, customer)
     if hold.get("entry") is not None:
         raise HoldIsOffer()
-    if not _give_back(event["_id"], hold):
+    if not _end(event["_id"], hold, then=RELEASED):
         raise HoldNotFound()  # booked or released by a racing request meanwhile
 
 
@@ -237,15 +403,20 @@ def holds_expire():
     """Release every expired hold (the reconciler's pass); returns how many."""
     moment = now()
     released = 0
-    expired = {"status": PUBLISHED, "holds": {"$elemMatch": {"expires_at": {"$lte": moment}, "entry": None}}}
-    for event in events().find(expired, {"holds": 1}):
-        for hold in event["holds"]:
-            if hold["expires_at"] <= moment and hold.get("entry") is None:
-                try:
-                    released += _give_back(event["_id"], hold, expired_by=moment)
-                except Exception:  # noqa: BLE001 - one bad hold must not stop the pass
-                    log.exception("could not release the expired hold %s of %s", hold["id"], event["_id"])
+    for hold in holds().find({"state": LIVE, "expires_at": {"$lte": moment}, "entry": None}):
+        try:
+            released += _end(hold["event_id"], hold, then=EXPIRED, at=moment)
+        except Exception:  # noqa: BLE001 - one bad hold must not stop the pass
+            log.exception("could not release the expired hold %s of %s", hold["_id"], hold["event_id"])
     return released
+
+
+def holds_close(*, event_id, at):
+    """A cancelled event's live holds end CLOSED (its counters are zeroed by the cascade after this)."""
+    holds().update_many({"event_id": event_id, "state": LIVE}, {"$set": {"state": CLOSED, "ended_at": at}})
+
+
+# Claim ------------------------------------------------------------------------------------
 
 
 def _check_matches(event, hold, expect):
@@ -270,25 +441,40 @@ def hold_claim(*, customer, hold_id, booking_id, expect=None):
         if event["starts_at"] <= moment:
             raise started()
         if hold["expires_at"] <= moment:
-            _give_back(event["_id"], hold, expired_by=moment)
+            if hold.get("entry") is None:
+                _end(event["_id"], hold, then=EXPIRED, at=moment)
             raise HoldExpired()
         ticket_type = next(t for t in event["types"] if t["id"] == hold["type"])
         qty, price = hold["qty"], hold["unit_price_cents"]
-        marker = {"booking": booking_id, "type": hold["type"], "qty": qty, "amount_cents": qty * price, "at": moment, "op": BOOK}
-        mine = {"id": hold_id, "customer_id": customer.pk, "expires_at": {"$gt": moment}}
-        update = {"$inc": _claim_change(marker), "$pull": {"holds": {"id": hold_id}}, "$push": {"pending": marker}}
-        filters = _of_type(hold)
+        marker = {"booking": booking_id, "type": hold["type"], "qty": qty, "amount_cents": qty * price, "at": moment, "hold": hold_id, "op": BOOK}
+        busy = {"status": PUBLISHED, "starts_at": {"$gt": moment}}
         if hold.get("entry") is not None:
-            # A waiting-list offer claimed: its entry leaves the line as BOOKED, in this same update.
-            update["$set"] = {"waitlist.$[w].state": WaitlistState.BOOKED.value}
-            filters = [*filters, {"w.id": hold["entry"]}]
-        reserved = event_find_one_and_update(
-            {"_id": event["_id"], "status": PUBLISHED, "starts_at": {"$gt": moment}, "holds": {"$elemMatch": mine}},
-            update,
-            projection=NO_MARKERS,
-            array_filters=filters,
-        )
-        if reserved is not None:
-            return reserved, ticket_type, marker
-        # The hold went or expired, or the event changed: the next read says which.
+            busy["pending.entry"] = {"$ne": hold["entry"]}
+        if not _mark(event["_id"], hold_id, marker, busy):
+            continue  # the hold ended meanwhile: the next read says how
+        try:
+            fault("claim_after_mark")
+            spent = holds().update_one(
+                {"_id": hold_id, "state": LIVE, "customer_id": customer.pk, "expires_at": {"$gt": moment}},
+                {"$set": {"state": BOOKED, "booking": booking_id, "ended_at": moment}},
+            )
+            if not spent.modified_count:
+                _pull(event["_id"], marker_key(marker) | {"hold": hold_id})
+                continue  # expired or ended meanwhile: the next read says which
+            fault("claim_after_spend")
+            update, filters = ledger.with_(
+                ledger.claim(**seats_of(marker)), {"$set": {"pending.$[m].hold": None}}, array_filters=[{"m.booking": booking_id}]
+            )
+            reserved = event_find_one_and_update(
+                {"_id": event["_id"], "pending": {"$elemMatch": {"booking": booking_id, "at": moment, "hold": hold_id}}},
+                update, projection=NO_MARKERS, array_filters=filters,
+            )
+        except Exception:
+            settle_quietly(event["_id"], marker)
+            raise
+        if reserved is None:
+            # A settler took the claim for dead meanwhile: the hold is spent, its seats on sale.
+            raise Conflict("The event changed while booking; try again.", code="event_busy")
+        _ended(hold_id)
+        return reserved, ticket_type, {**marker, "hold": None}
     raise Conflict("The event kept changing while booking; try again.", code="event_busy")

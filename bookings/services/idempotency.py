@@ -12,7 +12,7 @@ from pymongo.errors import DuplicateKeyError
 from bookings.services.markers import VOID, fence
 from eventbooking.errors import Conflict, DomainError, Unprocessable
 from eventbooking.ids import BOOKING, next_public_id
-from eventbooking.mongo import bookings, events, idempotency_keys
+from eventbooking.mongo import bookings, collection, events, idempotency_keys
 from eventbooking.timeutil import now
 from events.store import NO_MARKERS
 
@@ -41,7 +41,7 @@ def key_claim(*, customer, key, event_id=None, qty=None, ticket_type_id=None, ho
     if hold_id is not None:
         request = {"hold_id": hold_id}
         # The event whose seats a dead holder of the key may have taken (for its fence).
-        event_id = (events().find_one({"holds.id": hold_id}, {"_id": 1}) or {}).get("_id")
+        event_id = (collection("holds").find_one({"_id": hold_id}, {"event_id": 1}) or {}).get("event_id")
     digest = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
     booking_id = next_public_id(BOOKING)
     deadline = time.monotonic() + WAIT_SECONDS

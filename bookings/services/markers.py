@@ -11,6 +11,7 @@ from pymongo.errors import DuplicateKeyError
 from bookings.models import BookingStatus
 from eventbooking.mongo import bookings, events
 from eventbooking.timeutil import now
+from events import ledger
 from events.store import event_update_one
 
 log = logging.getLogger(__name__)
@@ -45,25 +46,15 @@ def marker_key(marker):
     return {"booking": marker["booking"], "at": marker["at"]}
 
 
-def seat_change(marker, sign):
-    """Counter changes taking (sign -1) or giving back (sign +1) the marker's seats, of
-    the event and of the marker's ticket type (`types.$[t]`, with type_filter's
-    arrayFilters: tests/localserver/test_array_updates.py says why not a positional $)."""
-    fields = {"seats_available": sign * marker["qty"], "tickets_sold": -sign * marker["qty"], "revenue_cents": -sign * marker["amount_cents"]}
-    return {**fields, **{f"types.$[t].{name}": value for name, value in fields.items()}}
-
-
-def type_filter(marker):
-    return [{"t.id": marker["type"]}]
+def seats_of(marker):
+    """The ledger's arguments for the marker's seats (its type, qty, amount)."""
+    return {"type_id": marker["type"], "qty": marker["qty"], "amount_cents": marker["amount_cents"]}
 
 
 def _give_back(event_id, marker):
     """Return the marker's seats and pull it, once: only while the marker is there."""
-    done = event_update_one(
-        {"_id": event_id, "pending": {"$elemMatch": marker_key(marker)}},
-        {"$inc": seat_change(marker, +1), "$pull": {"pending": marker_key(marker)}},
-        array_filters=type_filter(marker),
-    )
+    update, filters = ledger.with_(ledger.give_back(**seats_of(marker)), {"$pull": {"pending": marker_key(marker)}})
+    done = event_update_one({"_id": event_id, "pending": {"$elemMatch": marker_key(marker)}}, update, array_filters=filters)
     return done.modified_count == 1
 
 
@@ -82,9 +73,20 @@ def fence(booking_id, event_id, customer_id=None):
         return bookings().find_one({"_id": booking_id}, {"status": 1})["status"] == VOID
 
 
+# Settlers of markers that name no booking, by their `kind`: the waiting list registers its
+# own at start-up (waitlist/apps.py), so bookings needs nothing of the waitlist app.
+settlers = {}
+
+
 def settle_marker(event_id, marker):
     """Do what a marker says is still owed (package docstring). Returns what happened:
-    restored, kept, finished (a cancellation completed here), released, dropped."""
+    restored, kept, finished (a cancellation completed here), released, dropped (and for
+    other kinds of markers, what their settler says)."""
+    if "booking" not in marker:
+        return settlers[marker["kind"]](event_id, marker)
+    if marker.get("hold"):
+        # A booking from a hold whose seats have not moved yet (bookings/services/holds.py).
+        return settlers["claim"](event_id, marker)
     booking_id, at = marker["booking"], marker["at"]
     booking = bookings().find_one({"_id": booking_id})
     if booking is None or booking["status"] == VOID:
@@ -122,7 +124,7 @@ def settle_stale(event_id, booking_id):
     cutoff = now() - timedelta(seconds=settings.RECONCILE_AFTER_SECONDS)
     event = events().find_one({"_id": event_id, "pending.booking": booking_id}, {"pending": 1})
     for marker in event["pending"] if event else []:
-        if marker["booking"] == booking_id and marker["at"] <= cutoff:
+        if marker.get("booking") == booking_id and marker["at"] <= cutoff:
             settle_marker(event_id, marker)
 
 
@@ -130,5 +132,5 @@ def settle_quietly(event_id, marker):
     try:
         return settle_marker(event_id, marker)
     except Exception:
-        log.exception("settling the marker of %s failed; the reconciler will", marker["booking"])
+        log.exception("settling the marker of %s failed; the reconciler will", marker.get("booking") or marker.get("entry"))
         return "failed"

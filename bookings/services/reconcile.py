@@ -46,12 +46,14 @@ def bookings_reconcile(*, older_than_seconds=None):
             try:
                 outcome = settle_marker(event["_id"], marker)
             except Exception:  # noqa: BLE001 - one bad marker must not stop the pass for every other event
-                log.exception("could not settle the marker of %s on %s", marker.get("booking"), event["_id"])
+                log.exception("could not settle the marker of %s on %s", marker.get("booking") or marker.get("entry"), event["_id"])
                 done["failed"] += 1
                 continue
             done[outcome] += 1
             if outcome in SEATS_BACK:
                 seats_freed_quietly(event_id=event["_id"], type_id=marker.get("type"))
+            if "booking" not in marker:
+                continue  # a hold's or the line's marker: no booking, no booking notice
             if outcome == "finished":
                 booking = bookings().find_one({"_id": marker["booking"]})
                 notify(BOOKING_CANCELLED, booking=booking, event=events().find_one({"_id": event["_id"]}, NO_MARKERS))
@@ -62,7 +64,10 @@ def bookings_reconcile(*, older_than_seconds=None):
                 notify(BOOKING_CREATED, booking=booking, event=events().find_one({"_id": event["_id"]}, NO_MARKERS))
     done["holds_expired"] = holds_expire()
     # A cancelled event still counting tickets or holds has bookings, markers or holds left to settle.
-    unsettled = {"status": EventStatus.CANCELLED.value, "$or": [{"tickets_sold": {"$gt": 0}}, {"seats_held": {"$gt": 0}}]}
+    unsettled = {
+        "status": EventStatus.CANCELLED.value,
+        "$or": [{"tickets_sold": {"$gt": 0}}, {"seats_held": {"$gt": 0}}, {"types.waitlist_waiting": {"$gt": 0}}],
+    }
     for event in events().find(unsettled, NO_MARKERS):
         done["cancelled_by_event"] += cascade(event=event, older_than_seconds=seconds)
         done["cascades"] += 1

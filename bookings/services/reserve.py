@@ -7,11 +7,12 @@ from django.apps import apps
 from bookings.faults import fault
 from bookings.services import idempotency
 from bookings.services.cascade import cascade
-from bookings.services.markers import BOOK, CONFIRMED, booking_document, marker_key, seat_change, settle_quietly, type_filter
+from bookings.services.markers import BOOK, CONFIRMED, booking_document, marker_key, seats_of, settle_quietly
 from eventbooking.errors import Conflict
 from eventbooking.ids import BOOKING, insert_with_fresh_id, next_public_id
 from eventbooking.mongo import bookings, events
 from eventbooking.timeutil import now
+from events import ledger
 from events.models import EventStatus
 from events.services import EventNotFound
 from events.store import NO_MARKERS, event_find_one_and_update, event_update_one
@@ -196,11 +197,9 @@ def _book(*, customer, event_id=None, qty=None, ticket_type_id=None, hold_id=Non
         price = ticket_type["price_cents"]
         marker = {"booking": booking_id, "type": ticket_type["id"], "qty": qty, "amount_cents": qty * price, "at": moment, "op": BOOK}
         # One update takes the type's seats and the event's: both limits hold at once.
+        update, filters = ledger.with_(ledger.take(**seats_of(marker)), {"$push": {"pending": marker}})
         reserved = event_find_one_and_update(
-            _reserve_filter(event_id, ticket_type, ticket_type_id, qty, moment),
-            {"$inc": seat_change(marker, -1), "$push": {"pending": marker}},
-            projection=NO_MARKERS,
-            array_filters=type_filter(marker),
+            _reserve_filter(event_id, ticket_type, ticket_type_id, qty, moment), update, projection=NO_MARKERS, array_filters=filters
         )
         if reserved is not None:
             break

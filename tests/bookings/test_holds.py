@@ -9,7 +9,7 @@ from accounts.models import Role
 from bookings.services import bookings_reconcile
 from eventbooking.mongo import collection
 from eventbooking.timeutil import now
-from tests.helpers import assert_invariant, book, event_body, event_doc
+from tests.helpers import hold_expire, holds_of, assert_invariant, book, event_body, event_doc
 
 
 def hold(client, event_id, qty=1, ticket_type_id=None):
@@ -21,9 +21,7 @@ def hold(client, event_id, qty=1, ticket_type_id=None):
 
 def expire(event_id, hold_id, seconds_ago=1):
     """The hold's expiry moved into the past, as if HOLD_MINUTES had gone by."""
-    event = event_doc(event_id)
-    index = [h["id"] for h in event["holds"]].index(hold_id)
-    collection("events").update_one({"_id": event_id}, {"$set": {f"holds.{index}.expires_at": now() - timedelta(seconds=seconds_ago)}})
+    hold_expire(hold_id, seconds_ago)
 
 
 def error_code(response):
@@ -40,7 +38,7 @@ def test_a_hold_takes_seats_off_sale_until_it_expires(create_event, customer_cli
     assert held["unit_price"] == "12.50" and held["amount"] == "25.00"
     assert held["ticket_type_name"] == "General admission" and held["waitlist_entry_id"] is None
     minutes = timedelta(minutes=settings.HOLD_MINUTES)
-    assert before + minutes <= event_doc(event_id)["holds"][0]["expires_at"] <= now() + minutes
+    assert before + minutes <= holds_of(event_id)[0]["expires_at"] <= now() + minutes
     event, rows = assert_invariant(event_id)
     assert event["seats_available"] == 3 and event["seats_held"] == 2 and rows == []
     # Held seats are not for sale: 3 left.
@@ -58,7 +56,7 @@ def test_booking_a_hold_keeps_its_seats_and_price(create_event, customer_client,
     booking = response.json()
     assert booking["qty"] == 2 and booking["unit_price"] == "12.50" and booking["status"] == "CONFIRMED"
     doc, rows = assert_invariant(event["id"])
-    assert doc["seats_held"] == 0 and doc["holds"] == [] and doc["seats_available"] == 3
+    assert doc["seats_held"] == 0 and holds_of(event["id"]) == [] and doc["seats_available"] == 3
     assert [row["_id"] for row in rows] == [booking["id"]]
     # The hold is gone: booking it again finds nothing.
     again = customer_client.post("/bookings", {"holdId": hold_id}, format="json")
@@ -111,7 +109,7 @@ def test_the_reconciler_releases_expired_holds_with_nobody_reading(create_event,
     expire(event_id, old)
     assert bookings_reconcile() == {"holds_expired": 1}
     event, _ = assert_invariant(event_id)
-    assert [h["id"] for h in event["holds"]] == [live] and event["seats_available"] == 3
+    assert [h["id"] for h in holds_of(event_id)] == [live] and event["seats_available"] == 3
     assert bookings_reconcile() == {}
 
 
@@ -204,7 +202,7 @@ def test_cancelling_the_event_drops_its_holds(create_event, customer_client, org
     hold_id = hold(customer_client, event_id, 2).json()["id"]
     assert organizer_client.post(f"/events/{event_id}/cancel").status_code == 200
     event, _ = assert_invariant(event_id)
-    assert event["holds"] == [] and event["seats_held"] == 0 and event["seats_available"] == 5
+    assert holds_of(event["_id"]) == [] and event["seats_held"] == 0 and event["seats_available"] == 5
     assert customer_client.post("/bookings", {"holdId": hold_id}, format="json").status_code == 404
 
 
@@ -229,13 +227,15 @@ def test_an_idempotency_key_books_a_hold_once(create_event, customer_client):
 
 
 def test_a_hold_reads_back_through_the_orm(create_event, customer_client, customer):
+    from bookings.models import Hold
     from events.models import Event
 
     event_id = create_event(publish=True, capacity=5, price="12.50")["id"]
     held = hold(customer_client, event_id, 2).json()
     event = Event.objects.get(pk=event_id)
-    [stored] = event.holds
+    [stored] = Hold.objects.filter(event_id=event_id)
     assert (stored.id, stored.customer_id, stored.qty, stored.unit_price_cents, stored.entry) == (held["id"], customer.pk, 2, 1250, None)
+    assert (stored.state, stored.ended_at, stored.booking) == ("LIVE", None, None)
     assert stored.type == held["ticket_type_id"] and stored.expires_at > stored.at
     assert (event.seats_held, event.types[0].seats_held, event.types[0].waitlist_waiting) == (2, 2, 0)
 
@@ -247,7 +247,7 @@ def test_a_hold_ends_with_its_ticket_types_sales(create_event, organizer_client,
     organizer_client.post(f"/events/{event['id']}/publish")
     held = hold(customer_client, event["id"], 1)
     assert held.status_code == 201
-    assert event_doc(event["id"])["holds"][0]["expires_at"] == sales_end.replace(microsecond=sales_end.microsecond // 1000 * 1000)
+    assert holds_of(event["id"])[0]["expires_at"] == sales_end.replace(microsecond=sales_end.microsecond // 1000 * 1000)
 
 
 def test_my_holds_lists_only_live_ones(create_event, customer_client):

@@ -7,7 +7,7 @@ from bookings.services import bookings_reconcile
 from eventbooking.mongo import collection
 from eventbooking.timeutil import now
 from tests.bookings.test_holds import hold
-from tests.helpers import assert_invariant, event_doc
+from tests.helpers import hold_expire, holds_of, assert_invariant, event_doc
 
 
 def claim(client, hold_id):
@@ -19,7 +19,7 @@ def test_a_hold_failing_before_its_answer_is_undone(inject, create_event, custom
     inject("after_hold")
     assert hold(customer_client, event_id, 3).status_code == 500
     event, _ = assert_invariant(event_id)
-    assert event["seats_available"] == 4 and event["holds"] == []
+    assert event["seats_available"] == 4 and holds_of(event_id) == []
     assert customer_client.get("/holds/me").json()["results"] == []
 
 
@@ -28,7 +28,7 @@ def test_a_hold_left_by_a_dead_request_expires_like_any_other(create_event, cust
     event_id = create_event(publish=True, capacity=4)["id"]
     hold(customer_client, event_id, 3)
     assert bookings_reconcile(older_than_seconds=0) == {}
-    collection("events").update_one({"_id": event_id}, {"$set": {"holds.0.expires_at": now() - timedelta(seconds=1)}})
+    hold_expire(holds_of(event_id)[0]["id"])
     assert bookings_reconcile() == {"holds_expired": 1}
     event, _ = assert_invariant(event_id)
     assert event["seats_available"] == 4 and event["seats_held"] == 0
@@ -64,17 +64,18 @@ def test_a_booking_from_a_hold_failing_after_its_insert_stands(inject, create_ev
 
 
 def test_the_reconciler_restores_the_seats_of_a_claim_whose_request_died(create_event, customer_client):
-    """As a kill between the claim's update and the booking's insert leaves it: the hold pulled,
-    its seats counted sold under a marker, no booking."""
+    """As a kill between the claim's seat move and the booking's insert leaves it: the hold
+    spent, its seats counted sold under a marker, no booking."""
     event_id = create_event(publish=True, capacity=5, price="10.00")["id"]
     hold_id = hold(customer_client, event_id, 2).json()["id"]
-    held = event_doc(event_id)["holds"][0]
+    held = holds_of(event_id)[0]
     marker = {"booking": "BK-0077", "type": held["type"], "qty": 2, "amount_cents": 2000, "at": now() - timedelta(minutes=1)}
     moved = {"seats_held": -2, "tickets_sold": 2, "revenue_cents": 2000}
     collection("events").update_one(
         {"_id": event_id},
-        {"$inc": {**moved, **{f"types.0.{k}": v for k, v in moved.items()}}, "$pull": {"holds": {"id": hold_id}}, "$push": {"pending": marker}},
+        {"$inc": {**moved, **{f"types.0.{k}": v for k, v in moved.items()}}, "$push": {"pending": marker}},
     )
+    collection("holds").update_one({"_id": hold_id}, {"$set": {"state": "BOOKED", "booking": "BK-0077", "ended_at": marker["at"]}})
     assert bookings_reconcile() == {"restored": 1}
     event, rows = assert_invariant(event_id)
     assert rows == [] and event["seats_available"] == 5

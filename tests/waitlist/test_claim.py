@@ -4,7 +4,7 @@ owed: while anyone waits for a type, a plain booking or hold cannot take its sea
 from bookings.services import bookings_reconcile
 from eventbooking.mongo import collection
 from eventbooking.timeutil import now
-from tests.helpers import assert_seats_add_up, book
+from tests.helpers import hold_expire, assert_seats_add_up, book
 from tests.waitlist.test_line import entry_of
 
 
@@ -70,7 +70,7 @@ def test_a_hold_given_back_or_expired_goes_to_the_line(settings, create_event, c
     assert entry_of(first)["state"] == "OFFERED"
 
     # The other hold runs out (its expiry moved to now): the reconciler's expiry gives the seat to the next in line.
-    collection("events").update_one({"_id": event_id, "holds.id": holds[1]}, {"$set": {"holds.$.expires_at": now()}})
+    hold_expire(holds[1], 0)
     done = bookings_reconcile(older_than_seconds=60)
     assert done["holds_expired"] == 1
     assert entry_of(second)["state"] == "OFFERED"

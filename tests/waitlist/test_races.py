@@ -12,7 +12,7 @@ from django.utils.dateparse import parse_datetime
 
 from bookings.services import bookings_reconcile
 from eventbooking.timeutil import now
-from tests.helpers import assert_seats_add_up, confirmed, token_for
+from tests.helpers import assert_seats_add_up, confirmed, line_of, token_for
 from tests.servers import ReconcilerProcess
 
 pytestmark = pytest.mark.slow
@@ -107,9 +107,10 @@ def test_cancellations_claims_and_expiries_racing_on_two_processes_lose_and_doub
     bookings_reconcile(older_than_seconds=0)
     bookings_reconcile(older_than_seconds=0)
 
-    event = assert_seats_add_up(event_id)
-    states = Counter(entry["state"] for entry in event["waitlist"])
-    booked = [entry["id"] for entry in event["waitlist"] if entry["state"] == "BOOKED"]
+    assert_seats_add_up(event_id)
+    line = line_of(event_id)
+    states = Counter(entry["state"] for entry in line)
+    booked = [entry["id"] for entry in line if entry["state"] == "BOOKED"]
     # Each booked entry was booked once, by one of the two racing claims, and holds a booking.
     assert sorted(booked) == sorted(key[1] for key in claims if isinstance(key, tuple)), (claims, states)
     assert all(claims[("booked", entry_id)] == 1 for entry_id in booked)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0007_waitlist_closed'),
+        ('events', '0009_holds_moved'),
     ]
 
     operations = [
