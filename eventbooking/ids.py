@@ -58,6 +58,7 @@ IN_USE = {
     TICKET_TYPE: [("events", "types.id")],
     HOLD: [("events", "holds.id")],
     WAITLIST: [("events", "waitlist.id")],
+    WEBHOOK: [("webhooks", "_id")],
 }
 # How many fresh ids insert_with_fresh_id tries before it gives up (each one moves the
 # counter past every id in use first, so a second collision takes a racing writer).
