@@ -48,9 +48,8 @@ class QueryInput(StrictSerializer):
 
     @classmethod
     def _plain(cls, data):
-        """The values for a plain query; None when it is not one (or when the class
-        validates across fields: only the serializer runs its validate())."""
-        if not hasattr(data, "getlist") or cls.validate is not serializers.Serializer.validate:
+        """The values for a plain query; None when it is not one."""
+        if not hasattr(data, "getlist"):
             return None
         given = {}
         for name in data:

@@ -1,9 +1,9 @@
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.permissions import AUTHENTICATED, RolePermission
+from eventbooking.endpoint import Endpoint
 from eventbooking.schema import api_doc
 from notifications.log import notice_message
 from notifications.selectors import notice_list
@@ -24,7 +24,8 @@ NoticePage = inline_serializer(
 )
 
 
-class NoticeListView(APIView):
+class NoticeListView(Endpoint):
+    query = {"GET": NoticeListInput}
     roles = {"GET": AUTHENTICATED}
     permission_classes = [RolePermission]
 
@@ -36,6 +37,6 @@ class NoticeListView(APIView):
         errors={400: "`validation_error`: a malformed `after`, `page` or `page_size`."},
     )
     def get(self, request):
-        result = notice_list(user=request.user, **NoticeListInput.validated(request.query_params))
+        result = notice_list(user=request.user, **request.params)
         result["results"] = [notice_message(doc) for doc in result["results"]]
         return Response(result)

@@ -1,8 +1,8 @@
 from rest_framework import status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.permissions import ORGANIZERS, RolePermission
+from eventbooking.endpoint import Endpoint
 from eventbooking.schema import api_doc, page_of
 from webhooks import selectors, services
 from webhooks.serializers import (
@@ -24,7 +24,8 @@ def valid(serializer_class, data):
     return serializer.validated_data
 
 
-class WebhookListView(APIView):
+class WebhookListView(Endpoint):
+    query = {"GET": WebhookListInput}
     roles = {"GET": ORGANIZERS, "POST": ORGANIZERS}
     permission_classes = [RolePermission]
 
@@ -47,12 +48,12 @@ class WebhookListView(APIView):
         errors={400: "`validation_error`: a malformed `page` or `page_size`."},
     )
     def get(self, request):
-        result = selectors.webhook_list(organizer=request.user, **WebhookListInput.validated(request.query_params))
+        result = selectors.webhook_list(organizer=request.user, **request.params)
         result["results"] = WebhookOutput(result["results"], many=True).data
         return Response(result)
 
 
-class WebhookDetailView(APIView):
+class WebhookDetailView(Endpoint):
     roles = {"GET": ORGANIZERS, "PATCH": ORGANIZERS, "DELETE": ORGANIZERS}
     permission_classes = [RolePermission]
 
@@ -78,7 +79,7 @@ class WebhookDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class WebhookRotateView(APIView):
+class WebhookRotateView(Endpoint):
     roles = {"POST": ORGANIZERS}
     permission_classes = [RolePermission]
 
@@ -93,7 +94,8 @@ class WebhookRotateView(APIView):
         return Response(WebhookWithSecretOutput(services.webhook_rotate_secret(organizer=request.user, webhook_id=webhook_id)).data)
 
 
-class DeliveryListView(APIView):
+class DeliveryListView(Endpoint):
+    query = {"GET": WebhookListInput}
     roles = {"GET": ORGANIZERS}
     permission_classes = [RolePermission]
 
@@ -105,13 +107,13 @@ class DeliveryListView(APIView):
         errors={400: "`validation_error`: a malformed `page` or `page_size`.", **NOT_FOUND},
     )
     def get(self, request, webhook_id):
-        page = WebhookListInput.validated(request.query_params)
+        page = request.params
         result = selectors.delivery_list(organizer=request.user, webhook_id=webhook_id, **page)
         result["results"] = DeliveryOutput(result["results"], many=True).data
         return Response(result)
 
 
-class RedeliverView(APIView):
+class RedeliverView(Endpoint):
     roles = {"POST": ORGANIZERS}
     permission_classes = [RolePermission]
 

@@ -138,7 +138,7 @@ def test_createstaff_works_while_make_run_runs_on_its_database(make_run):
             headers={"Referer": f"{make_run.url}/admin/login/"},
         )
         assert login.status_code == 302 and login.headers["location"] == "/admin/", login.text[:500]
-        assert "Site administration" in browser.get("/admin/").text
+        assert "Dashboard | Event Booking staff" in browser.get("/admin/").text
     assert make_run.proc.poll() is None
 
 
