@@ -13,14 +13,16 @@ from pathlib import Path
 PUBLIC_DEVELOPMENT_KEY = "insecure-local-development-key-do-not-use-in-production"
 
 
-def development_secret_key(data_dir):
-    path = Path(data_dir) / "secret-key"
+def kept_key(data_dir, name, make):
+    """The key in DATA_DIR/`name`, made by `make()` on first use (mode 600); of two
+    processes making it at once, the first one's is kept and both return it."""
+    path = Path(data_dir) / name
     try:
         return path.read_text().strip()
     except FileNotFoundError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(50)
+    key = make()
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another process made it first
@@ -28,6 +30,10 @@ def development_secret_key(data_dir):
     with os.fdopen(fd, "w") as file:
         file.write(key + "\n")
     return key
+
+
+def development_secret_key(data_dir):
+    return kept_key(data_dir, "secret-key", lambda: secrets.token_urlsafe(50))
 
 
 def is_loopback(host):
@@ -47,18 +53,8 @@ def development_ticket_key(data_dir):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
-    path = Path(data_dir) / "ticket-signing-key"
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    raw = Ed25519PrivateKey.generate().private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
-    key = "1:" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it first
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as file:
-        file.write(key + "\n")
-    return key
+    def make():
+        raw = Ed25519PrivateKey.generate().private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+        return "1:" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    return kept_key(data_dir, "ticket-signing-key", make)
