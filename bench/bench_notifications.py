@@ -32,7 +32,7 @@ from django.conf import settings  # noqa: E402
 
 from accounts.models import Role  # noqa: E402
 from accounts.services import user_issue_tokens  # noqa: E402
-from common import clear, percentiles, published_event, user  # noqa: E402
+from common import FANOUTS, clear, cpu_seconds, percentiles, published_event, user  # noqa: E402
 from tests.servers import DaphneServer  # noqa: E402
 
 
@@ -103,21 +103,31 @@ def main():
     parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients booking through A")
     parser.add_argument("--customers", type=int, default=50)
     parser.add_argument("--grace", type=float, default=30, help="seconds to wait for stragglers after the last booking")
+    parser.add_argument("--fanout", nargs="+", choices=FANOUTS, default=["ours"],
+                        help="REALTIME_FANOUT of the servers; several: each in turn, on the same seed size")
     args = parser.parse_args()
     if not settings.REDIS_URL:
         sys.exit("needs Redis for two processes: run under devtools/services.py --redis or set REDIS_URL")
+    for fanout in args.fanout:
+        measure(args, fanout)
+
+
+def measure(args, fanout):
 
     organizer_token, customer_tokens, event_id = seed(args.bookings, args.customers)
     servers = []
     try:
-        servers = [DaphneServer().start(), DaphneServer().start()]
+        servers = [DaphneServer(extra_env={"REALTIME_FANOUT": fanout}).start() for _ in range(2)]
+        cpu = [cpu_seconds(server) for server in servers]
         answered, sent, heard, failures, elapsed = asyncio.run(
             run(*servers, organizer_token, customer_tokens, event_id, args.bookings, args.clients, args.grace)
         )
+        cpu = [cpu_seconds(server) - before for server, before in zip(servers, cpu)]
     finally:
         for server in servers:
             server.stop()
 
+    print(f"\n== REALTIME_FANOUT={fanout}")
     print(
         f"{len(answered)} bookings through process A in {elapsed:.1f}s ({len(answered) / elapsed:.0f}/s, "
         f"{args.clients} concurrent clients, {failures} failed); organizer on process B; Redis {settings.REDIS_URL}; "
@@ -140,6 +150,8 @@ def main():
     if latencies:
         row = percentiles(latencies)
         print(f"\nHTTP booking latency: p50 {row['p50']:.1f} ms, p99 {row['p99']:.1f} ms, max {row['max']:.1f} ms")
+        print(f"server CPU per booking: A (books, publishes) {cpu[0] / len(answered) * 1000:.2f} ms, "
+              f"B (delivers) {cpu[1] / len(answered) * 1000:.2f} ms")
 
 
 if __name__ == "__main__":

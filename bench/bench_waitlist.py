@@ -33,7 +33,7 @@ from django.conf import settings  # noqa: E402
 from accounts.models import Role  # noqa: E402
 from accounts.services import user_issue_tokens  # noqa: E402
 from bookings.services import booking_create  # noqa: E402
-from common import clear, percentiles, published_event, user  # noqa: E402
+from common import FANOUTS, clear, cpu_seconds, percentiles, published_event, user  # noqa: E402
 from tests.servers import DaphneServer  # noqa: E402
 from waitlist.services import waitlist_join  # noqa: E402
 
@@ -112,23 +112,33 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cancellations", type=int, default=500)
     parser.add_argument("--timeout", type=float, default=10, help="seconds to wait for one offer before counting it missed")
+    parser.add_argument("--fanout", nargs="+", choices=FANOUTS, default=["ours"],
+                        help="REALTIME_FANOUT of the servers; several: each in turn, on the same seed size")
     args = parser.parse_args()
     if not settings.REDIS_URL:
         sys.exit("needs Redis for two processes: run under devtools/services.py --redis or set REDIS_URL")
+    for fanout in args.fanout:
+        measure(args, fanout)
+
+
+def measure(args, fanout):
 
     started = time.perf_counter()
     event_id, holders, line = seed(args.cancellations)
     print(f"seeded {event_id}: {len(holders)} seats booked, {len(line)} customers in line ({time.perf_counter() - started:.1f}s)")
     servers = []
     try:
-        servers = [DaphneServer().start(), DaphneServer().start()]
+        servers = [DaphneServer(extra_env={"REALTIME_FANOUT": fanout}).start() for _ in range(2)]
+        cpu = [cpu_seconds(server) for server in servers]
         started = time.perf_counter()
         heard, responses, missed = asyncio.run(run(*servers, holders, line, args.timeout))
         elapsed = time.perf_counter() - started
+        cpu = [cpu_seconds(server) - before for server, before in zip(servers, cpu)]
     finally:
         for server in servers:
             server.stop()
 
+    print(f"\n== REALTIME_FANOUT={fanout}")
     print(
         f"{len(responses)} cancellations through process A, one at a time, in {elapsed:.1f}s; the next in line "
         f"listening on process B; {missed} offers missed; Redis {settings.REDIS_URL}; "
@@ -146,6 +156,8 @@ def main():
             )
     row = percentiles(responses)
     print(f"\nHTTP cancellation latency (offer made before the answer): p50 {row['p50']:.1f} ms, p99 {row['p99']:.1f} ms")
+    print(f"server CPU per cancellation (both clients connecting, the cancellation, the offer): "
+          f"A {cpu[0] / len(responses) * 1000:.1f} ms, B {cpu[1] / len(responses) * 1000:.1f} ms")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 database, users made without a password (their tokens are minted directly) and one
 published event; and the percentiles they print."""
 
+import os
 import statistics
 import uuid
 from datetime import timedelta
@@ -39,3 +40,12 @@ def percentiles(values):
     values = sorted(values)
     pick = lambda q: values[min(len(values) - 1, int(len(values) * q))] * 1000  # noqa: E731
     return {"p50": statistics.median(values) * 1000, "p99": pick(0.99), "max": values[-1] * 1000, "min": values[0] * 1000}
+
+
+FANOUTS = ["ours", "socketio", "channels"]  # REALTIME_FANOUT values (notifications/realtime.py)
+
+
+def cpu_seconds(server):
+    """User + system CPU seconds a server process (tests.servers.DaphneServer) has used."""
+    fields = open(f"/proc/{server.proc.pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

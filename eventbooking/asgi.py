@@ -1,6 +1,6 @@
 """The application daphne serves, outermost first:
 
-    /socket.io/          python-socketio (notifications.realtime.socketio_server)
+    /socket.io/          python-socketio (notifications.socketio_app)
     websocket /ws/notifications/   Channels consumer (notifications.consumers)
     http (everything else)         Django (eventbooking.handler)
 """
@@ -30,7 +30,8 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
 from notifications.consumers import NotificationConsumer  # noqa: E402
-from notifications.realtime import dispatcher, socketio_server  # noqa: E402
+from notifications.realtime import dispatcher  # noqa: E402
+from notifications.socketio_app import socketio_server  # noqa: E402
 
 sio = socketio_server()
 channels_application = ProtocolTypeRouter(

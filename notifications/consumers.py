@@ -21,18 +21,10 @@ from urllib.parse import parse_qs
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from notifications.realtime import (
-    CLOSE_BAD_MESSAGE,
-    CLOSE_FORBIDDEN,
-    Listener,
-    Refused,
-    connection_user,
-    last_id_of,
-    listener_open,
-    listener_remove,
-    origin_allowed,
-)
 from eventbooking import jsonbody
+from notifications.access import CLOSE_BAD_MESSAGE, CLOSE_FORBIDDEN, Refused, connection_user, last_id_of, origin_allowed
+from notifications.listener import Listener
+from notifications.realtime import listener_open, listener_remove
 
 AUTH_SECONDS = 10
 

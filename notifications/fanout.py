@@ -42,7 +42,9 @@ def user_channel(user_id):
 
 
 class Fanout:
-    def __init__(self, url, deliver):
+    on_loop = False
+
+    def __init__(self, url, deliver, local=None):
         """`deliver(user_id, event, notice_id, created_at, data)`: a coroutine function that sends to this
         process's listeners of `user_id`; called on the loop that subscribes."""
         self.url = url
