@@ -13,10 +13,11 @@ REDIS_TIMEOUT_MS at most, then this process skips Redis for REDIS_RETRY_SECONDS)
 the subscriber reconnects every RETRY_MAX_SECONDS at most and subscribes again to
 every channel it needs (a Redis that comes back has forgotten them all).
 
-Why not the libraries' own: python-socketio's Redis manager publishes every emit to
-every process, which also hears its own copy back; channels-redis keeps group
-membership and a queue per connection in Redis, so a send reads and writes Redis for
-each listener, and a dead Redis closes connections.
+Why not a library's (measured, bench/README.md; the adapters are in
+notifications.fanout_libs): python-socketio's Redis manager sends every notice to
+every process on one channel, swallows publish failures, and after an outage
+resumes on its back-off (up to 60 s); channels-redis's pub/sub layer never
+subscribes what was asked while Redis was down; both cost more CPU per booking.
 """
 
 import asyncio

@@ -131,8 +131,14 @@ class Dispatcher:
         data = dict(data)
         fanout = self.fanout
         if fanout is not None and fanout.on_loop and self._loop is not None:
-            if self._slots.acquire(blocking=False):
+            if not self._slots.acquire(blocking=False):
+                log.warning("notification %s dropped: %s sends already waiting", event, self.limit)
+                return
+            try:
                 asyncio.run_coroutine_threadsafe(self._emit(fanout, event, notices, data), self._loop)
+            except BaseException:
+                self._slots.release()
+                raise
             return
         if fanout is not None and not fanout.publish(event, notices, data):
             recipients = [user_id for user_id, *_ in notices]

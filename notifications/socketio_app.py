@@ -12,9 +12,9 @@ from notifications.realtime import dispatcher, listener_open, listener_remove
 
 
 def socketio_server():
-    """The Socket.io server: token in the client's `auth: {token}`, one room per user.
+    """The Socket.io server: token in the client's `auth: {token}`, one Listener per connection.
     Its manager is the in-memory one: other processes' notifications come through
-    notifications.fanout, not through python-socketio's Redis manager."""
+    notifications.fanout (python-socketio's Redis manager only with REALTIME_FANOUT=socketio)."""
     sio = socketio.AsyncServer(
         async_mode="asgi",
         client_manager=dispatcher.socketio_manager(),

@@ -232,7 +232,7 @@ def test_notifications_during_and_after_an_outage(cluster, create_event, organiz
             except AssertionError:
                 assert time.monotonic() < deadline, "cross-process notifications did not resume"
         # The notice Redis lost is in the organizer's log: it arrives once the next one
-        # shows the gap, before it and only once (notifications/realtime.py Listener).
+        # shows the gap, before it and only once (notifications/listener.py Listener).
         heard_ids = [data["booking_id"] for name, data in sio.received if name == "booking.created"]
         assert heard_ids.count(lost["id"]) == 1
         assert heard_ids.index(lost["id"]) < heard_ids.index(booking["id"])
