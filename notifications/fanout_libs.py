@@ -1,7 +1,9 @@
-"""The fan-out between processes through a library (REALTIME_FANOUT), for comparison
-with notifications.fanout: python-socketio's AsyncRedisManager ("socketio") or
-channels-redis's RedisPubSubChannelLayer ("channels"). Same interface as Fanout:
-publish (from any thread), listen / unlisten (on the server's loop)."""
+"""The libraries' fan-outs between processes, kept to measure ours against
+(REALTIME_FANOUT, default "ours": notifications.fanout; figures in bench/README.md):
+python-socketio's AsyncRedisManager ("socketio") or channels-redis's
+RedisPubSubChannelLayer ("channels"). Same interface as Fanout: publish (from any
+thread; "socketio" only where there is no server loop, elsewhere `emit` on the loop
+delivers here first and then publishes), listen / unlisten (on the server's loop)."""
 
 import asyncio
 import json
