@@ -166,6 +166,7 @@ REDIS_RETRY_SECONDS = env_int("REDIS_RETRY_SECONDS", 2)
 # Real-time fan-out between processes (Socket.io and Channels) may use a Redis of
 # its own; by default the cache's. Unset: in-memory, one process.
 REALTIME_REDIS_URL = env_str("REALTIME_REDIS_URL", REDIS_URL)
+# "socketio" or "channels": a library's fan-out instead of ours, to measure it (notifications/fanout_libs.py).
 REALTIME_FANOUT = env_str("REALTIME_FANOUT", "ours")
 if REDIS_URL:
     CACHES = {
