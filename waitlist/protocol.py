@@ -21,7 +21,10 @@ refuses more (a type with a line refuses plain bookings, held seats are off sale
  steps move the seats (holds.py), and the entry follows the hold's end (line.entry_follow,
  called by holds.py; the reconcile pass catches up with any a crash left behind).
 Every event update is conditional on the marker (or its absence), so two settlers, or a
-settler and a slow request, do each move once. settle_entry_marker is what the reconciler
+settler and a slow request, do each move once. An entry's or an offer's hold's id that is
+already another's (a counter that fell behind, eventbooking/ids.py) moves on to a fresh id, the
+marker following first (entry_insert_fresh, offer_hold_insert); a marker whose id names an
+entry or hold made at another moment is settled as one never made. settle_entry_marker is what the reconciler
 (through bookings.services.markers.settle_marker) runs for a marker whose request died.
 """
 

@@ -26,6 +26,9 @@ other marker names the hold). The steps:
    the hold (the customer got an error, no booking).
 settle_hold_marker and settle_claim_marker do what a marker says is still owed when its
 request died: fence the hold (or booking) id, then finish or undo.
+A new hold whose id is already another hold's (a counter that fell behind, eventbooking/ids.py)
+takes a fresh id, its marker following first; a create marker whose id names a hold made at
+another moment is settled as a hold never made (its seats back, the other hold untouched).
 A hold offered by the waiting list (`entry` set) is the waitlist's to expire or give back
 (waitlist/offers.py); release and expiry here leave it alone.
 """
