@@ -25,22 +25,20 @@ hold's end (line.entry_follow), and this pass catches up with an entry a crash l
 import logging
 from datetime import timedelta
 
-from pymongo.errors import DuplicateKeyError
-
 from django.conf import settings
 
 from bookings.faults import fault
-from eventbooking.ids import HOLD, next_public_id
+from eventbooking.ids import HOLD, IdTaken, next_public_id
 from eventbooking.mongo import events
 from eventbooking.timeutil import now
 from events import ledger
 from events.models import EventStatus
 from events.store import event_update_one
 from notifications.services import WAITLIST_CHANGED, WAITLIST_OFFER, notify
-from bookings.services.holds import LIVE, hold_document, hold_end, hold_insert, holds
+from bookings.services.holds import LIVE, hold_document, hold_end, holds
 from bookings.services.holds import shown as hold_shown
 from waitlist.line import EXPIRED, LINE_VIEW, OFFERED, entries, entry_follow, in_order, shown
-from waitlist.protocol import entry_marker, offer_commit, settle_entry_marker
+from waitlist.protocol import entry_marker, offer_commit, offer_hold_insert, settle_entry_marker
 
 log = logging.getLogger(__name__)
 
@@ -97,11 +95,12 @@ def _offer(event, entry, ticket_type):
         return None, hold
     fault("waitlist_offer_after_hold")
     try:
-        hold_insert(hold)
-    except DuplicateKeyError:
+        hold = offer_hold_insert(hold, event_id=event["_id"], marker=marker)
+    except IdTaken:
         pass  # fenced by a settler that took this request for dead: settling decides below
-    if offer_commit(marker):
-        fault("waitlist_offer_after_commit")
+    else:
+        if offer_commit(marker):
+            fault("waitlist_offer_after_commit")
     # Offered: its count and marker settle; not (the entry left meanwhile): the seats go back.
     if settle_entry_marker(event["_id"], marker) != "offered":
         return None, hold

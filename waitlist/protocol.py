@@ -21,11 +21,15 @@ refuses more (a type with a line refuses plain bookings, held seats are off sale
  steps move the seats (holds.py), and the entry follows the hold's end (line.entry_follow,
  called by holds.py; the reconcile pass catches up with any a crash left behind).
 Every event update is conditional on the marker (or its absence), so two settlers, or a
-settler and a slow request, do each move once. settle_entry_marker is what the reconciler
+settler and a slow request, do each move once. An entry's or an offer's hold's id that is
+already another's (a counter that fell behind, eventbooking/ids.py) moves on to a fresh id, the
+marker following first (entry_insert_fresh, offer_hold_insert); a marker whose id names an
+entry or hold made at another moment is settled as one never made. settle_entry_marker is what the reconciler
 (through bookings.services.markers.settle_marker) runs for a marker whose request died.
 """
 
 from bookings.services.holds import LIVE, hold_fence, holds
+from eventbooking.ids import HOLD, WAITLIST, insert_with_fresh_id
 from events import ledger
 from events.store import event_update_one
 from waitlist.line import (
@@ -39,7 +43,10 @@ def entry_marker(*, entry, then, at, hold=None):
 
 
 def marker_key(marker):
-    return {"kind": ENTRY_MARKER, "entry": marker["entry"], "at": marker["at"]}
+    key = {"kind": ENTRY_MARKER, "entry": marker["entry"], "at": marker["at"]}
+    if marker["then"] == OFFERED:
+        key["hold"] = marker["hold"]  # a hold id that was another's moves on (offer_hold_insert)
+    return key
 
 
 def marker_pull(event_id, marker, move=None, more=None):
@@ -72,21 +79,24 @@ def settle_entry_marker(event_id, marker):
     kept, restored (seats back on sale), unqueued, offered, left, dropped."""
     then, entry_id = marker["then"], marker["entry"]
     if then == JOIN:
-        doc = entries().find_one({"_id": entry_id}, {"state": 1})
+        doc = entries().find_one({"_id": entry_id}, {"state": 1, "event_id": 1, "at": 1})
         if doc is None and not entry_fence(entry_id=entry_id, event_id=event_id):
             return settle_entry_marker(event_id, marker)
-        if doc is None or doc["state"] == VOID:
+        if doc is None or doc["state"] == VOID or not _made_under(doc, event_id, marker):
+            # Never made; or the id is another entry's (a counter that fell behind): not ours.
             marker_pull(event_id, marker, ledger.dequeue(type_id=marker["type"]))
             return "unqueued"
         marker_pull(event_id, marker)
         return "kept"
     if then == OFFERED:
         # The hold's id is fenced first: once it is VOID, no slow request can make it.
-        if not hold_fence(hold_id=marker["hold"], event_id=event_id) and offer_commit(marker):
+        if not hold_fence(hold_id=marker["hold"], event_id=event_id) and _offer_hold(marker) and offer_commit(marker):
             marker_pull(event_id, marker, ledger.dequeue(type_id=marker["type"]))
             return "offered"
-        # Never made, or the entry left or ended before it could be offered: the seats go back.
-        holds().update_one({"_id": marker["hold"], "state": LIVE}, {"$set": {"state": VOID, "ended_at": marker["at"]}})
+        # Never made (or the id is another's hold), or the entry left or ended before it could
+        # be offered: the seats go back.
+        holds().update_one({"_id": marker["hold"], "state": LIVE, "entry": entry_id, "at": marker["at"]},
+                           {"$set": {"state": VOID, "ended_at": marker["at"]}})
         marker_pull(event_id, marker, ledger.release(type_id=marker["type"], qty=marker["qty"]))
         return "restored"
     if then == LEFT:
@@ -95,3 +105,48 @@ def settle_entry_marker(event_id, marker):
             return "left"
         marker_pull(event_id, marker)
         return "dropped"
+
+
+def _made_under(doc, event_id, marker):
+    """Whether a stored entry or hold is the one `marker` was pushed for (made at its moment)."""
+    return doc.get("event_id") == event_id and doc.get("at") == marker["at"]
+
+
+def _offer_hold(marker):
+    """Whether the hold under the offer marker's id is the offer's (not another's that had the id)."""
+    return holds().find_one({"_id": marker["hold"], "entry": marker["entry"], "at": marker["at"]}, {"_id": 1}) is not None
+
+
+def _fresh_id_insert(target, doc, *, prefix, event_id, marker, field):
+    """Insert a new entry or hold; if its id is already another's (a counter that fell behind,
+    eventbooking/ids.py), under a fresh id, the marker's `field` following it first. The id
+    fenced by a settler, or the marker gone meanwhile: IdTaken, nothing inserted."""
+
+    def ours(existing):
+        return existing.get("state") != VOID and _made_under(existing, event_id, marker)
+
+    def follow(old, new):
+        if target.find_one({"_id": old, "state": VOID}, {"_id": 1}) is not None:
+            return False  # fenced: a settler took this request for dead
+        moved = event_update_one(
+            {"_id": event_id, "pending": {"$elemMatch": marker_key(marker)}},
+            {"$set": {f"pending.$[m].{field}": new}},
+            array_filters=[{"m.kind": ENTRY_MARKER, "m.entry": marker["entry"], "m.at": marker["at"], f"m.{field}": old}],
+        )
+        if not moved.matched_count:
+            return False
+        marker[field] = new
+        return True
+
+    return insert_with_fresh_id(target, doc, prefix=prefix, ours=ours, renamed=follow)
+
+
+def entry_insert_fresh(entry, *, event_id, marker):
+    """Step 2 of a join: insert the entry (a fresh id if its id is another's). Raises
+    DuplicateKeyError when the customer is already in line, IdTaken when fenced."""
+    return _fresh_id_insert(entries(), entry, prefix=WAITLIST, event_id=event_id, marker=marker, field="entry")
+
+
+def offer_hold_insert(hold, *, event_id, marker):
+    """The offer's hold inserted (a fresh id if its id is another's hold). IdTaken when fenced."""
+    return _fresh_id_insert(holds(), hold, prefix=HOLD, event_id=event_id, marker=marker, field="hold")

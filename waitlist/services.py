@@ -9,7 +9,7 @@ from bookings.services.reserve import OverTypeMaximum
 from bookings.services.reserve import _not_open as not_open
 from bookings.services.reserve import _started as started
 from eventbooking.errors import Conflict, Forbidden, NotFound
-from eventbooking.ids import WAITLIST, WAITLIST_ID, next_public_id
+from eventbooking.ids import WAITLIST, WAITLIST_ID, IdTaken, next_public_id
 from eventbooking.mongo import events
 from eventbooking.timeutil import now
 from events import ledger
@@ -19,12 +19,12 @@ from events.store import NO_MARKERS, event_find_one_and_update
 from events.ticket_types import type_for_booking
 from notifications.services import WAITLIST_CHANGED, notify
 from waitlist.line import (
-    IN_LINE, JOIN, LEFT, LINE_VIEW, OFFERED, VOID, WAITING, entries, entry_get, entry_insert, line_key,
+    IN_LINE, JOIN, LEFT, LINE_VIEW, OFFERED, VOID, WAITING, entries, entry_get, line_key,
     live_entry_of, shown,
 )
 from bookings.services.holds import RELEASED, hold_end
 from waitlist.offers import seats_freed
-from waitlist.protocol import entry_marker, leave_commit, marker_pull, settle_entry_marker
+from waitlist.protocol import entry_insert_fresh, entry_marker, leave_commit, marker_pull, settle_entry_marker
 
 PUBLISHED = EventStatus.PUBLISHED.value
 ATTEMPTS = 10
@@ -108,12 +108,12 @@ def waitlist_join(*, customer, event_id, qty, ticket_type_id=None):
     entry["seq"] = counted["line_seq"]
     try:
         fault("waitlist_join_after_count")
-        entry_insert(entry)
-    except DuplicateKeyError:
+        entry = entry_insert_fresh(entry, event_id=event_id, marker=marker)
+    except (DuplicateKeyError, IdTaken):
         # Already in line (or our id fenced by a settler that thought us dead): undo the count.
         settle_entry_marker(event_id, marker)
         mine = live_entry_of(event_id, customer.pk)
-        if mine is not None and mine["_id"] != entry_id:
+        if mine is not None and mine["_id"] != marker["entry"]:
             raise _already(mine) from None
         raise Conflict("The event kept changing; try again.", code="event_busy") from None
     except Exception:
@@ -126,7 +126,7 @@ def waitlist_join(*, customer, event_id, qty, ticket_type_id=None):
     # Seats may be free that the entries ahead do not fit: this one may fit them now.
     if seats_freed(event_id=event_id, type_id=entry["type"]):
         joined = events().find_one({"_id": event_id}, LINE_VIEW)
-    return shown(entries().find_one({"_id": entry_id})), joined
+    return shown(entries().find_one({"_id": entry["_id"]})), joined
 
 
 def _find(entry_id, actor):

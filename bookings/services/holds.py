@@ -26,6 +26,9 @@ other marker names the hold). The steps:
    the hold (the customer got an error, no booking).
 settle_hold_marker and settle_claim_marker do what a marker says is still owed when its
 request died: fence the hold (or booking) id, then finish or undo.
+A new hold whose id is already another hold's (a counter that fell behind, eventbooking/ids.py)
+takes a fresh id, its marker following first; a create marker whose id names a hold made at
+another moment is settled as a hold never made (its seats back, the other hold untouched).
 A hold offered by the waiting list (`entry` set) is the waitlist's to expire or give back
 (waitlist/offers.py); release and expiry here leave it alone.
 """
@@ -47,7 +50,7 @@ from bookings.services.reserve import _not_open as not_open
 from bookings.services.reserve import _started as started
 from bookings.services.reserve import _type_as_read as type_as_read
 from eventbooking.errors import Conflict, DomainError, NotFound
-from eventbooking.ids import HOLD, HOLD_ID, next_public_id
+from eventbooking.ids import HOLD, HOLD_ID, IdTaken, insert_with_fresh_id, next_public_id
 from eventbooking.mongo import collection, events
 from eventbooking.timeutil import now
 from events import ledger
@@ -226,10 +229,12 @@ def settle_hold_marker(event_id, marker):
     """Do what a hold's marker says is still owed (module docstring): kept, restored,
     released, dropped."""
     if marker["then"] == LIVE:
-        doc = holds().find_one({"_id": marker["hold"]}, {"state": 1})
+        doc = holds().find_one({"_id": marker["hold"]}, {"state": 1, "event_id": 1, "at": 1})
         if doc is None and not hold_fence(hold_id=marker["hold"], event_id=event_id):
             return settle_hold_marker(event_id, marker)
-        if doc is None or doc["state"] == VOID:
+        if doc is None or doc["state"] == VOID or not _made_under(doc, event_id, marker):
+            # Never made; or the id is another hold's (a counter that fell behind,
+            # eventbooking/ids.py): ours never landed, and the other one is not touched.
             _pull(event_id, _key(marker), ledger.release(type_id=marker["type"], qty=marker["qty"]))
             return "restored"
         _pull(event_id, _key(marker))
@@ -240,6 +245,11 @@ def settle_hold_marker(event_id, marker):
         return "released"
     _pull(event_id, _key(marker))
     return "dropped"
+
+
+def _made_under(doc, event_id, marker):
+    """Whether the stored hold `doc` is the one a marker was pushed for (made at its moment)."""
+    return doc.get("event_id") == event_id and doc.get("at") == marker["at"]
 
 
 def settle_claim_marker(event_id, marker):
@@ -300,10 +310,10 @@ def hold_create(*, customer, event_id, qty, ticket_type_id=None):
         raise Conflict("The event kept changing while holding seats; try again.", code="event_busy")
     try:
         fault("hold_after_take")
-        hold_insert(hold)
+        hold = _insert(hold, event_id, marker)
     except Exception as exc:
         settle_quietly(event_id, marker)  # the insert may have landed: settling decides
-        if isinstance(exc, DuplicateKeyError):
+        if isinstance(exc, (DuplicateKeyError, IdTaken)):
             raise Conflict("The event changed while holding seats; try again.", code="event_busy") from None
         raise
     fault("hold_after_insert")
@@ -320,6 +330,31 @@ def hold_create(*, customer, event_id, qty, ticket_type_id=None):
         _end(event_id, hold, then=RELEASED)
         raise
     return shown(hold), held
+
+
+def _insert(hold, event_id, marker):
+    """Insert a new hold; if its id is already another hold's (a counter that fell behind),
+    under a fresh id, its marker following it first (eventbooking/ids.py). Our id fenced by
+    a settler, or the marker gone meanwhile: IdTaken, nothing inserted."""
+
+    def ours(existing):
+        return existing.get("state") != VOID and _made_under(existing, event_id, marker)
+
+    def follow(old, new):
+        if holds().find_one({"_id": old, "state": VOID}, {"_id": 1}) is not None:
+            return False  # fenced: a settler took this request for dead
+        moved = event_update_one(
+            {"_id": event_id, "pending": {"$elemMatch": _key(marker)}},
+            {"$set": {"pending.$[m].hold": new}},
+            array_filters=[{"m.kind": HOLD_MARKER, "m.hold": old, "m.at": marker["at"]}],
+        )
+        if not moved.matched_count:
+            return False
+        log.warning("hold id %s was already another hold's: this hold takes %s", old, new)
+        marker["hold"] = new
+        return True
+
+    return insert_with_fresh_id(holds(), hold, prefix=HOLD, ours=ours, renamed=follow)
 
 
 def _over(most, already):
@@ -417,6 +452,13 @@ def holds_close(*, event_id, at):
 
 
 # Claim ------------------------------------------------------------------------------------
+
+
+def hold_booking_rename(*, hold_id, old, new):
+    """The booking claimed from a spent hold took a fresh id (its first was another
+    booking's, eventbooking/ids.py): the hold names the booking's real id. True when it does."""
+    holds().update_one({"_id": hold_id, "state": BOOKED, "booking": old}, {"$set": {"booking": new}})
+    return holds().find_one({"_id": hold_id, "state": BOOKED, "booking": new}, {"_id": 1}) is not None
 
 
 def _check_matches(event, hold, expect):

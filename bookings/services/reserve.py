@@ -184,7 +184,7 @@ def _book(*, customer, event_id=None, qty=None, ticket_type_id=None, hold_id=Non
         price = marker["amount_cents"] // marker["qty"]
         return _confirm(
             customer=customer, event_id=reserved["_id"], ticket_type=ticket_type, price=price, marker=marker, reserved=reserved,
-            renamed=renamed,
+            renamed=renamed, hold_id=hold_id,
         )
     # The reservation's filter decides. It first tries the type as this process last
     # read it (no read on the hot path); when that matches nothing, a read explains the
@@ -212,9 +212,10 @@ def _book(*, customer, event_id=None, qty=None, ticket_type_id=None, hold_id=Non
     )
 
 
-def _confirm(*, customer, event_id, ticket_type, price, marker, reserved, renamed=None):
+def _confirm(*, customer, event_id, ticket_type, price, marker, reserved, renamed=None, hold_id=None):
     """Steps 2 and 3 of the protocol, after the seats are reserved under `marker`.
-    `renamed(old, new)`: told when the booking takes a fresh id (_insert)."""
+    `renamed(old, new)`: told when the booking takes a fresh id (_insert). `hold_id`: the
+    hold this booking was claimed from, whose `booking` follows a fresh id too."""
     booking = booking_document(
         booking_id=marker["booking"],
         event_id=event_id,
@@ -227,7 +228,7 @@ def _confirm(*, customer, event_id, ticket_type, price, marker, reserved, rename
     )
     try:
         fault("after_reserve")
-        booking = _insert(booking, event_id, marker, renamed)
+        booking = _insert(booking, event_id, marker, renamed, hold_id)
     except Exception:
         # The insert may have landed even though it raised: settling decides.
         if settle_quietly(event_id, marker) != "kept":
@@ -254,16 +255,21 @@ def _confirm(*, customer, event_id, ticket_type, price, marker, reserved, rename
     return booking, reserved
 
 
-def _insert(booking, event_id, marker, renamed):
-    """Insert the booking; if its id is already another booking's, under a fresh id, its
-    marker (and `renamed`'s idempotency key) following it first (eventbooking/ids.py).
-    The marker gone meanwhile (settled by the reconciler): IdTaken, nothing inserted."""
+def _insert(booking, event_id, marker, renamed, hold_id=None):
+    """Insert the booking; if its id is already another booking's, under a fresh id, what
+    names it following first (eventbooking/ids.py): `renamed`'s idempotency key, the spent
+    hold it was claimed from (`hold_id`), then its marker. The marker gone meanwhile
+    (settled by the reconciler): IdTaken, nothing inserted."""
 
     def ours(existing):
         return existing["created_at"] == marker["at"] and existing["event_id"] == event_id and existing["status"] == CONFIRMED
 
     def follow(old, new):
+        from bookings.services.holds import hold_booking_rename  # holds.py builds on this module
+
         if renamed is not None and not renamed(old, new):
+            return False
+        if hold_id is not None and not hold_booking_rename(hold_id=hold_id, old=old, new=new):
             return False
         moved = event_update_one(
             {"_id": event_id, "pending": {"$elemMatch": marker_key(marker)}},

@@ -121,11 +121,18 @@ CRASH_ROUNDS = {
 }
 
 
+# The most seats the rounds can hold or book: each customer makes at most LIMIT holds per
+# round, each of at most 2 seats. Every hold is expected to succeed, so no type (and not the
+# event's quota) may run out, however fast the servers answer.
+LIMIT = 40
+MOST_SEATS = len(CRASH_ROUNDS) * 10 * LIMIT * 2
+
+
 def test_crashes_at_each_step_of_holds_lose_no_booking_and_leak_no_seat(start_server, organizer_client):
     """Customers hold seats of two types under a quota, then book or give back each hold,
     until the server dies; then the reconciler settles, and the invariant holds per type."""
-    types = [{"name": "A", "price": "10.00", "capacity": 300}, {"name": "B", "price": "30.00", "capacity": 300}]
-    event = organizer_client.post("/events", event_body(price=None, capacity=500, types=types), format="json").json()
+    types = [{"name": "A", "price": "10.00", "capacity": MOST_SEATS}, {"name": "B", "price": "30.00", "capacity": MOST_SEATS}]
+    event = organizer_client.post("/events", event_body(price=None, capacity=MOST_SEATS, types=types), format="json").json()
     organizer_client.post(f"/events/{event['id']}/publish")
     event_id, type_ids = event["id"], [t["id"] for t in event["types"]]
     tokens = make_customers(10)
@@ -137,10 +144,13 @@ def test_crashes_at_each_step_of_holds_lose_no_booking_and_leak_no_seat(start_se
         if spec.startswith("crash"):
             env.update(TESTING="1", BOOKING_FAULT_INJECTION=spec)
         daphne = start_server(extra_env=env)
+        first = threading.Event()  # a booking of this round answered 201
         if not spec.startswith("crash"):
-            threading.Timer(rng.uniform(0.5, 2.0), daphne.kill).start()
+            # SIGKILL mid-stream, a while after the round's first booking went through.
+            delay = rng.uniform(0.5, 2.0)
+            threading.Thread(target=lambda: (first.wait(120), time.sleep(delay), daphne.kill()), daemon=True).start()
         before = len(confirmed)
-        hold_stream_until_dead(daphne.url, event_id, type_ids, tokens, confirmed, rng)
+        hold_stream_until_dead(daphne.url, event_id, type_ids, tokens, confirmed, rng, limit=LIMIT, on_booked=first.set)
         assert daphne.proc.wait(60) == (99 if spec.startswith("crash") else -9)
         assert len(confirmed) > before
 
@@ -159,12 +169,13 @@ def test_crashes_at_each_step_of_holds_lose_no_booking_and_leak_no_seat(start_se
     event_after, rows = assert_invariant(event_id)
     assert event_after["seats_held"] == 0 and holds_of(event_id) == []
     # Every seat not on sale is a confirmed booking's: those answered 201, and those whose answer a crash cut.
-    assert event_after["seats_available"] == 500 - sum(row["qty"] for row in rows) <= 500 - sum(confirmed.values())
+    assert event_after["seats_available"] == MOST_SEATS - sum(row["qty"] for row in rows) <= MOST_SEATS - sum(confirmed.values())
 
 
-def hold_stream_until_dead(url, event_id, type_ids, tokens, confirmed, rng, limit=40):
+def hold_stream_until_dead(url, event_id, type_ids, tokens, confirmed, rng, limit=40, on_booked=None):
     """Each customer holds 1-2 seats, then books the hold (2 in 3) or gives it back, until the
-    server stops answering. Only answers received are recorded."""
+    server stops answering. Only answers received are recorded. `on_booked()`: called after
+    each booking answered 201."""
 
     async def customer(client, token):
         headers = {"Authorization": f"Bearer {token}"}
@@ -179,6 +190,8 @@ def hold_stream_until_dead(url, event_id, type_ids, tokens, confirmed, rng, limi
                     response = await client.post(f"{url}/bookings", json={"holdId": hold_id}, headers=headers)
                     assert response.status_code == 201, response.text
                     confirmed[response.json()["id"]] = qty
+                    if on_booked is not None:
+                        on_booked()
                 else:
                     response = await client.delete(f"{url}/holds/{hold_id}", headers=headers)
                     assert response.status_code == 204, response.text

@@ -133,24 +133,28 @@ def test_the_reconciler_moves_counters_past_the_ids_in_use(create_event, custome
 def test_counters_moved_back_under_live_traffic_hand_out_no_id_twice(start_server, create_event):
     """Two processes book (some with an Idempotency-Key, some from holds) while the
     counters are moved back; a third process, started after, knows no number of its own.
-    Every answer names a booking of its own customer, no id twice, none touched."""
+    Every answer names a booking of its own customer, no id twice, none touched; every
+    claimed hold names the booking its claim made."""
     event_id = create_event(publish=True, capacity=400, price="10.00")["id"]
     servers = [start_server(), start_server()]
     tokens = make_customers(12)
     owner_of = {}
 
-    def book_round(urls, count, tag):
+    def book_round(urls, count, tag, claims=()):
+        """`count` bookings across `urls`, sent at once with the `claims` (POST /bookings {holdId})."""
         requests = [
             ("POST", f"{url}/bookings", token, {"eventId": event_id, "qty": 1 + n % 2},
              {"Idempotency-Key": f"{tag}-{n}"} if n % 3 == 0 else None)
             for n, url, token in zip(range(count), itertools.cycle(urls), itertools.cycle(tokens))
-        ]
+        ] + list(claims)
         responses = send_all(requests)
         for (_, _, token, body, _), response in zip(requests, responses):
             assert response.status_code == 201, response.text
             booking = response.json()
             assert booking["id"] not in owner_of, f"{booking['id']} handed out twice"
-            owner_of[booking["id"]] = (token, body["qty"])
+            owner_of[booking["id"]] = (token, body.get("qty", 1))
+            if "holdId" in body:
+                claimed[body["holdId"]] = booking["id"]
         return responses
 
     def hold_and_book(url, token):
@@ -163,12 +167,25 @@ def test_counters_moved_back_under_live_traffic_hand_out_no_id_twice(start_serve
         owner_of[booked.json()["id"]] = (token, 1)
         return hold.json()["id"]
 
+    claimed = {}  # hold id -> the booking its claim answered
     book_round([s.url for s in servers], 60, "before")
     holds = {hold_and_book(servers[0].url, tokens[0])}
+    # A hold per customer, claimed after the counters went back.
+    to_claim = []
+    for n, token in enumerate(tokens):
+        hold = httpx.post(f"{servers[n % 2].url}/holds", json={"eventId": event_id, "qty": 1}, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        assert hold.status_code == 201, hold.text
+        to_claim.append((hold.json()["id"], token))
     before = {doc["_id"]: doc for doc in collection("bookings").find()}
     move_counters_back("BK", "HLD")
     servers.append(start_server())
-    book_round([s.url for s in servers], 90, "after")
+    # The new process knows no number: its claims race for ids other bookings have.
+    first_claims = [("POST", f"{servers[2].url}/bookings", token, {"holdId": hold_id}, None) for hold_id, token in to_claim[:6]]
+    book_round([], 0, "claims", first_claims)
+    move_counters_back("BK")
+    more_claims = [("POST", f"{url}/bookings", token, {"holdId": hold_id}, None)
+                   for (hold_id, token), url in zip(to_claim[6:], itertools.cycle(s.url for s in servers))]
+    book_round([s.url for s in servers], 90, "after", more_claims)
     # Holds live in their event only until booked: a process remembers the hold numbers it took.
     for server in servers:
         hold_id = hold_and_book(server.url, tokens[1])
@@ -183,6 +200,68 @@ def test_counters_moved_back_under_live_traffic_hand_out_no_id_twice(start_serve
         assert after[booking_id]["status"] == "CONFIRMED" and after[booking_id]["qty"] == qty
         customer_id = jwt.decode(token, options={"verify_signature": False})["user_id"]
         assert str(after[booking_id]["customer_id"]) == customer_id, f"{booking_id} is another customer's"
+    # Each claimed hold names the booking that has it, which its customer can read.
+    assert set(claimed) == {hold_id for hold_id, _ in to_claim}
+    for hold_id, token in to_claim:
+        hold = collection("holds").find_one({"_id": hold_id})
+        assert (hold["state"], hold["booking"]) == ("BOOKED", claimed[hold_id]), hold
+        got = httpx.get(f"{servers[2].url}/bookings/{claimed[hold_id]}", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        assert got.status_code == 200 and got.json()["id"] == claimed[hold_id], got.text
+    assert set(claimed.values()) & set(before) == set()
     event, rows = assert_invariant(event_id)
     assert len(rows) == len(owner_of)
     assert collection("counters").find_one({"_id": "BK"})["value"] >= max(int(b[3:]) for b in owner_of)
+
+
+def test_a_hold_whose_id_is_taken_takes_a_fresh_one_and_leaves_the_other_alone(create_event, customer_client, client_for, make_user):
+    event_id = create_event(publish=True, capacity=10, price="20.00")["id"]
+    first = customer_client.post("/holds", {"eventId": event_id, "qty": 2}, format="json").json()
+    move_counters_back("HLD")
+    other_client = client_for(make_user())
+    other = other_client.post("/holds", {"eventId": event_id, "qty": 3}, format="json")
+    assert other.status_code == 201, other.content
+    assert other.json()["id"] != first["id"]
+    mine = collection("holds").find_one({"_id": first["id"]})
+    assert (mine["state"], mine["qty"], mine["customer_id"]) == ("LIVE", 2, customer_client.user.pk)
+    event, _ = assert_invariant(event_id)
+    assert (event["seats_available"], event["seats_held"]) == (5, 5)
+    # Each customer books the hold they were given.
+    for client, held in ((other_client, other.json()), (customer_client, first)):
+        booked = client.post("/bookings", {"holdId": held["id"]}, format="json")
+        assert booked.status_code == 201, booked.content
+    event, rows = assert_invariant(event_id)
+    assert (event["seats_available"], event["seats_held"], len(rows)) == (5, 0, 2)
+
+
+def test_an_interrupted_hold_under_a_taken_id_gives_its_seats_back_and_leaves_the_other_alone(
+    inject, create_event, customer_client, client_for, make_user
+):
+    """Its rollback finds another customer's hold under its id: that hold is not ours (it used
+    to be taken for ours, and the seats stayed counted as held with no hold behind them)."""
+    event_id = create_event(publish=True, capacity=10, price="20.00")["id"]
+    first = customer_client.post("/holds", {"eventId": event_id, "qty": 2}, format="json").json()
+    move_counters_back("HLD")
+    inject("hold_after_take")
+    # The failing hold never reaches its insert, so it keeps the taken id.
+    assert client_for(make_user()).post("/holds", {"eventId": event_id, "qty": 3}, format="json").status_code == 500
+    assert collection("holds").find_one({"_id": first["id"]})["state"] == "LIVE"
+    event, _ = assert_invariant(event_id)
+    assert (event["seats_available"], event["seats_held"]) == (8, 2)
+
+
+def test_a_booking_from_a_hold_that_takes_a_fresh_id_is_named_by_its_hold(create_event, customer_client, client_for, make_user):
+    event_id = create_event(publish=True, capacity=10, price="20.00")["id"]
+    theirs = book(client_for(make_user()), event_id, 2).json()
+    held = customer_client.post("/holds", {"eventId": event_id, "qty": 3}, format="json").json()
+    move_counters_back("BK")
+    booked = customer_client.post("/bookings", {"holdId": held["id"]}, format="json")
+    assert booked.status_code == 201, booked.content
+    booking_id = booked.json()["id"]
+    assert booking_id != theirs["id"]
+    hold = collection("holds").find_one({"_id": held["id"]})
+    assert (hold["state"], hold["booking"]) == ("BOOKED", booking_id)
+    got = customer_client.get(f"/bookings/{booking_id}")
+    assert got.status_code == 200 and (got.json()["qty"], got.json()["status"]) == (3, "CONFIRMED")
+    assert collection("bookings").find_one({"_id": theirs["id"]})["qty"] == 2
+    event, rows = assert_invariant(event_id)
+    assert (event["seats_available"], event["seats_held"], len(rows)) == (5, 0, 2)

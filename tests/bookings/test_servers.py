@@ -185,10 +185,17 @@ CRASH_ROUNDS = {
 }
 
 
+# The most seats the crash rounds can ask for: each customer makes at most LIMIT requests
+# per round, each for at most 2 seats. Every booking is expected to succeed, so no type
+# (and not the event's quota) may run out, however fast the servers answer.
+LIMIT = 60
+MOST_SEATS = len(CRASH_ROUNDS) * 12 * LIMIT * 2
+
+
 def test_crashes_lose_no_confirmed_booking_and_leak_no_seat(start_server, organizer_client):
     """On an event of three ticket types under a shared quota: the invariant holds per type too."""
-    types = [{"name": name, "price": price, "capacity": 200} for name, price in [("A", "10.00"), ("B", "25.00"), ("C", "60.00")]]
-    event = organizer_client.post("/events", event_body(price=None, capacity=500, types=types), format="json").json()
+    types = [{"name": name, "price": price, "capacity": MOST_SEATS} for name, price in [("A", "10.00"), ("B", "25.00"), ("C", "60.00")]]
+    event = organizer_client.post("/events", event_body(price=None, capacity=MOST_SEATS, types=types), format="json").json()
     organizer_client.post(f"/events/{event['id']}/publish")
     event_id, type_ids = event["id"], [t["id"] for t in event["types"]]
     tokens = make_customers(12)
@@ -197,15 +204,19 @@ def test_crashes_lose_no_confirmed_booking_and_leak_no_seat(start_server, organi
     rng = random.Random(7)
     for spec, expected in CRASH_ROUNDS.items():
         env = {}
+        first = threading.Event()  # a booking of this round answered 201
         if spec.startswith("crash"):
             env.update(TESTING="1", BOOKING_FAULT_INJECTION=spec)
         else:
-            timer = threading.Timer(rng.uniform(0.5, 2.0), lambda: daphne.kill())
+            # SIGKILL mid-stream: a while after the round's first booking went through (the
+            # server's first answers can take longer than the delay on a busy machine).
+            delay = rng.uniform(0.5, 2.0)
+            timer = threading.Thread(target=lambda: (first.wait(120), time.sleep(delay), daphne.kill()), daemon=True)
         daphne = start_server(extra_env=env)
         if not spec.startswith("crash"):
             timer.start()
         before = len(confirmed)
-        stream_until_dead(daphne.url, event_id, tokens, seen, rng, type_ids=type_ids)
+        stream_until_dead(daphne.url, event_id, tokens, seen, rng, limit=LIMIT, type_ids=type_ids, on_booked=first.set)
         assert daphne.proc.wait(60) == (99 if spec.startswith("crash") else -9)
         assert len(confirmed) > before
 
@@ -233,9 +244,10 @@ def test_crashes_lose_no_confirmed_booking_and_leak_no_seat(start_server, organi
     assert len(confirmed) > 20 and cancelled
 
 
-def stream_until_dead(url, event_id, tokens, seen, rng, limit=60, type_ids=()):
+def stream_until_dead(url, event_id, tokens, seen, rng, limit=60, type_ids=(), on_booked=None):
     """Each customer books (and now and then cancels one of theirs) until the server stops answering.
-    Only answers received are recorded: a request cut by the crash may or may not have happened."""
+    Only answers received are recorded: a request cut by the crash may or may not have happened.
+    `on_booked()`: called after each booking answered 201."""
 
     async def customer(client, token):
         headers = {"Authorization": f"Bearer {token}"}
@@ -257,6 +269,8 @@ def stream_until_dead(url, event_id, tokens, seen, rng, limit=60, type_ids=()):
                     assert response.status_code == 201, response.text
                     seen["confirmed"][response.json()["id"]] = qty
                     seen["owner"][response.json()["id"]] = token
+                    if on_booked is not None:
+                        on_booked()
             except httpx.HTTPError:
                 return
 
