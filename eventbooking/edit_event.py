@@ -2,7 +2,7 @@
 added) to the waiting list: like cancel_event, an operation that spans two apps, put
 together above both (events know nothing of bookings)."""
 
-from bookings.services.holds import seats_freed_quietly
+from bookings.signals import seats_freed_quietly
 from eventbooking.mongo import events
 from events.models import EventStatus
 from events.services import event_update
@@ -12,8 +12,8 @@ SEAT_FIELDS = {"types", "capacity"}
 
 
 def event_update_with_offers(*, event_id, actor, data, replace_types=False):
-    """events.services.event_update, then the hook for every type with free seats after
-    an edit of the seats (the hook offers them to whoever waits, or does nothing)."""
+    """events.services.event_update, then signals.seats_freed for every type with free seats after
+    an edit of the seats (the waiting list offers them to whoever waits, or does nothing)."""
     event = event_update(event_id=event_id, actor=actor, data=data, replace_types=replace_types)
     offered = 0
     if event["status"] == EventStatus.PUBLISHED and SEAT_FIELDS & set(data):

@@ -3,10 +3,14 @@ change is one conditional update on the event document, so two concurrent
 transitions cannot both win; when nothing matched, the document is read again
 only to say why."""
 
-from eventbooking.errors import Conflict, DomainError, Forbidden, NotFound
+from eventbooking.errors import Forbidden
 from eventbooking.ids import EVENT, is_event_id, next_public_id
 from eventbooking.mongo import events
 from eventbooking.timeutil import now
+from events.errors import (
+    EventBusy, EventCancelled, EventIncomplete, EventNotDraft, EventNotFound, EventStarted, InvalidTransition,
+    PublishStartInPast, StartInPast,
+)
 from events.models import EventStatus
 from events.store import event_delete_one, event_find_one_and_update, event_insert
 from events.ticket_types import types_create, types_edit
@@ -16,31 +20,6 @@ REQUIRED_TO_PUBLISH = ["title", "city", "venue", "starts_at"]
 # An edit of the types retries while bookings change their counters; a sale that
 # never pauses gets a 409 event_busy after this many reads.
 EDIT_ATTEMPTS = 50
-
-
-class EventNotFound(NotFound):
-    code = "event_not_found"
-    message = "No such event."
-
-
-class InvalidTransition(Conflict):
-    code = "invalid_transition"
-
-
-class EventCancelled(Conflict):
-    code = "event_cancelled"
-    message = "A cancelled event cannot be changed."
-
-
-class EventStarted(Conflict):
-    code = "event_started"
-    message = "The event has started: it can no longer be edited, only cancelled."
-
-
-class StartInPast(DomainError):
-    code = "starts_in_past"
-    message = "A published event cannot start in the past."
-    field = "starts_at"
 
 
 def event_get_mine(*, event_id, actor):
@@ -121,11 +100,7 @@ def event_update(*, event_id, actor, data, replace_types=False):
         if starts_at is not None and starts_at <= now() and current["status"] == EventStatus.PUBLISHED:
             raise StartInPast()
         # The types or the status changed under us (a booking, another edit): read again and retry.
-    raise Conflict("The event's seats kept changing while editing; try again.", code="event_busy")
-
-
-class EventNotDraft(Conflict):
-    code = "event_not_draft"
+    raise EventBusy("The event's seats kept changing while editing; try again.")
 
 
 def event_delete(*, event_id, actor):
@@ -169,12 +144,8 @@ def event_publish(*, event_id, actor):
         )
     missing = _missing_for_publish(current)
     if missing:
-        raise InvalidTransition(
-            f"The event is incomplete: set {', '.join(missing)} before publishing.",
-            code="event_incomplete",
-            missing=missing,
-        )
-    raise InvalidTransition("The event must start in the future to be published.", code="starts_in_past")
+        raise EventIncomplete(f"The event is incomplete: set {', '.join(missing)} before publishing.", missing=missing)
+    raise PublishStartInPast()
 
 
 def event_cancel(*, event_id, actor, reason="", as_staff=False):

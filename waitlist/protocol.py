@@ -25,7 +25,7 @@ settler and a slow request, do each move once. settle_entry_marker is what the r
 (through bookings.services.markers.settle_marker) runs for a marker whose request died.
 """
 
-from bookings.services.holds import LIVE, hold_fence, holds
+from bookings.services.hold_store import LIVE, hold_fence, holds
 from events import ledger
 from events.store import event_update_one
 from waitlist.line import (

@@ -129,14 +129,14 @@ def test_an_event_cancelled_while_a_booking_is_made_answers_409_not_a_confirmed_
     from eventbooking.cancel_event import event_cancel_with_bookings
 
     event_id = create_event(publish=True, capacity=4, price="10.00")["id"]
-    real_fault = reserve.fault
+    real_checkpoint = reserve.checkpoint
 
     def cancel_midway(point):
         if point == "after_insert":
             event_cancel_with_bookings(event_id=event_id, actor=organizer, reason="Storm")
-        real_fault(point)
+        real_checkpoint(point)
 
-    monkeypatch.setattr(reserve, "fault", cancel_midway)
+    monkeypatch.setattr(reserve, "checkpoint", cancel_midway)
     response = book(customer_client, event_id, 2)
     assert response.status_code == 409, response.content
     assert response.json()["error"]["code"] == "event_not_bookable"
