@@ -1,6 +1,6 @@
 """The cascade: a cancelled event's bookings are cancelled with it (package
-docstring, "Cancelled events"). Started by eventbooking.cancel_event (the one
-way the API and the admin cancel an event), by a booking that lands on an event
+docstring, "Cancelled events"). Started by events' event_cancelled signal (the one
+way the API and the admin cancel an event: bookings/receivers.py), by a booking that lands on an event
 cancelled meanwhile (reserve.py), and by the reconciler when a cascade stopped."""
 
 import logging
