@@ -7,8 +7,8 @@ from bookings.models import BookingStatus
 from eventbooking.errors import DomainError
 from eventbooking.mongo import bookings, events
 from events.models import EventStatus
-from events.services import EventNotFound
-from events.ticket_types import TicketTypeNotFound
+from events.errors import EventNotFound
+from events.errors import TicketTypeNotFound
 
 
 def organizer_analytics(*, organizer):

@@ -3,12 +3,12 @@ import re
 from pymongo import ASCENDING, DESCENDING
 
 from bookings.models import BookingStatus
-from bookings.services.cancel import BookingNotFound
+from bookings.errors import BookingNotFound
 from eventbooking.ids import BOOKING_ID, is_event_id
 from eventbooking.mongo import bookings, collection, events
 from eventbooking.pagination import paginate
 from eventbooking.timeutil import now
-from events.services import EventNotFound
+from events.errors import EventNotFound
 
 VISIBLE = [BookingStatus.CONFIRMED.value, BookingStatus.CANCELLED.value]
 EVENT_SUMMARY = {"title": 1, "starts_at": 1, "status": 1}
@@ -107,7 +107,7 @@ def attendee_rows(*, event_id, status, q=None, sort):
 def hold_list_for_event(*, event_id):
     """The event's live holds (customers' and the waiting list's offers), oldest first: for
     staff (the admin). The one place the admin reads holds from."""
-    from bookings.services.holds import LIVE, holds, shown
+    from bookings.services.hold_store import LIVE, holds, shown
 
     moment = now()
     live = holds().find({"event_id": event_id, "state": LIVE, "expires_at": {"$gt": moment}})

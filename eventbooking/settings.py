@@ -103,8 +103,9 @@ REQUEST_THREADS = env_int("REQUEST_THREADS", 32)
 # Daphne processes `make run` serves with on one port (devtools/web.py); 0: one per CPU
 # with REDIS_URL set, one without (more than one needs REDIS_URL).
 WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 0)
-# Test-only (tests/settings.py): log each HTTP request's thread hops (eventbooking/threadhops.py).
-THREAD_HOPS_LOG = False
+# Test-only: the module of test hooks (eventbooking/testhooks.py); tests/settings.py names
+# tests/hooks/. Not read from the environment: a deployed process never loads test code.
+TEST_HOOKS = ""
 APPEND_SLASH = False
 
 TEMPLATES = [
@@ -224,7 +225,7 @@ HOLD_MAX_SEATS_PER_CUSTOMER = env_int("HOLD_MAX_SEATS_PER_CUSTOMER", 10)
 # How long a waiting-list offer (a hold made for the next customer in line) lasts before it passes on.
 WAITLIST_OFFER_SECONDS = env_int("WAITLIST_OFFER_SECONDS", 600)
 # Test-only: make a booking step fail ("after_reserve") or kill the process
-# ("crash:after_reserve"); see bookings/faults.py. Honoured only with DEBUG or
+# ("crash:after_reserve"); see tests/hooks/faults.py. Honoured only with DEBUG or
 # TESTING on, and the service refuses to start with it set otherwise.
 TESTING = env_bool("TESTING", False)
 BOOKING_FAULT_INJECTION = env_str("BOOKING_FAULT_INJECTION", "")

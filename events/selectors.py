@@ -10,7 +10,7 @@ from eventbooking.mongo import events
 from events.cache import event_cache_get
 from events.listing import event_page_json
 from events.models import EventStatus
-from events.services import EventNotFound
+from events.errors import EventNotFound
 from events.store import NO_MARKERS
 
 # API name -> stored field; each stored one has an index with status (events/models.py).

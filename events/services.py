@@ -3,12 +3,17 @@ change is one conditional update on the event document, so two concurrent
 transitions cannot both win; when nothing matched, the document is read again
 only to say why."""
 
-from eventbooking.errors import Conflict, DomainError, Forbidden, NotFound
+from eventbooking.errors import Forbidden
 from eventbooking.ids import EVENT, is_event_id, next_public_id
 from eventbooking.mongo import events
 from eventbooking.timeutil import now
+from events.errors import (
+    EventBusy, EventCancelled, EventIncomplete, EventNotDraft, EventNotFound, EventStarted, InvalidTransition,
+    PublishStartInPast, StartInPast,
+)
 from events.models import EventStatus
-from events.store import event_delete_one, event_find_one_and_update, event_insert
+from events.signals import SENDER, event_cancelled, event_seats_edited
+from events.store import NO_MARKERS, event_delete_one, event_find_one_and_update, event_insert
 from events.ticket_types import types_create, types_edit
 
 EDITABLE_STATUSES = [EventStatus.DRAFT, EventStatus.PUBLISHED]
@@ -16,31 +21,8 @@ REQUIRED_TO_PUBLISH = ["title", "city", "venue", "starts_at"]
 # An edit of the types retries while bookings change their counters; a sale that
 # never pauses gets a 409 event_busy after this many reads.
 EDIT_ATTEMPTS = 50
-
-
-class EventNotFound(NotFound):
-    code = "event_not_found"
-    message = "No such event."
-
-
-class InvalidTransition(Conflict):
-    code = "invalid_transition"
-
-
-class EventCancelled(Conflict):
-    code = "event_cancelled"
-    message = "A cancelled event cannot be changed."
-
-
-class EventStarted(Conflict):
-    code = "event_started"
-    message = "The event has started: it can no longer be edited, only cancelled."
-
-
-class StartInPast(DomainError):
-    code = "starts_in_past"
-    message = "A published event cannot start in the past."
-    field = "starts_at"
+# The fields whose edit can free seats (event_seats_edited).
+SEAT_FIELDS = {"types", "capacity"}
 
 
 def event_get_mine(*, event_id, actor):
@@ -83,7 +65,8 @@ def event_update(*, event_id, actor, data, replace_types=False):
     """Apply a partial update. Ticket types, price and capacity follow the rules of
     events.ticket_types (`types` merged by id, or with `replace_types` the whole new
     list); the update is conditional on the types as read, so seats sold meanwhile are
-    never overwritten."""
+    never overwritten. An edit of a published event's seats sends event_seats_edited (the
+    seats it freed go to the waiting list); returns the event as it is then."""
     for _ in range(EDIT_ATTEMPTS):
         doc = event_get_mine(event_id=event_id, actor=actor)
         if doc["status"] == EventStatus.CANCELLED:
@@ -112,7 +95,7 @@ def event_update(*, event_id, actor, data, replace_types=False):
         update = {"$set": {**changes, **seats, "updated_at": now()}}
         updated = event_find_one_and_update(query, update)
         if updated is not None:
-            return updated
+            return _seats_edited(updated, data)
         current = events().find_one({"_id": event_id})
         if current is None:
             raise EventNotFound()
@@ -121,11 +104,16 @@ def event_update(*, event_id, actor, data, replace_types=False):
         if starts_at is not None and starts_at <= now() and current["status"] == EventStatus.PUBLISHED:
             raise StartInPast()
         # The types or the status changed under us (a booking, another edit): read again and retry.
-    raise Conflict("The event's seats kept changing while editing; try again.", code="event_busy")
+    raise EventBusy("The event's seats kept changing while editing; try again.")
 
 
-class EventNotDraft(Conflict):
-    code = "event_not_draft"
+def _seats_edited(event, data):
+    """Tell the apps built on events that a published event's seats were edited; the event
+    as it is after their receivers (offers made take seats)."""
+    if event["status"] != EventStatus.PUBLISHED or not SEAT_FIELDS & set(data):
+        return event
+    offered = sum(made or 0 for _, made in event_seats_edited.send(sender=SENDER, event=event))
+    return events().find_one({"_id": event["_id"]}, NO_MARKERS) if offered else event
 
 
 def event_delete(*, event_id, actor):
@@ -169,21 +157,16 @@ def event_publish(*, event_id, actor):
         )
     missing = _missing_for_publish(current)
     if missing:
-        raise InvalidTransition(
-            f"The event is incomplete: set {', '.join(missing)} before publishing.",
-            code="event_incomplete",
-            missing=missing,
-        )
-    raise InvalidTransition("The event must start in the future to be published.", code="starts_in_past")
+        raise EventIncomplete(f"The event is incomplete: set {', '.join(missing)} before publishing.", missing=missing)
+    raise PublishStartInPast()
 
 
 def event_cancel(*, event_id, actor, reason="", as_staff=False):
-    """DRAFT or PUBLISHED -> CANCELLED; returns the cancelled event document.
-
-    Only the transition: eventbooking.cancel_event.event_cancel_with_bookings, the
-    one entry point of the API and the admin, cancels its bookings next. The API
-    lets only the owner cancel; the admin passes `as_staff=True` so a staff user
-    cancels any organizer's event through this same path."""
+    """DRAFT or PUBLISHED -> CANCELLED, then event_cancelled: bookings cancels the event's
+    bookings and their customers are told (a failure there is logged; the reconciler
+    finishes it). Returns the event document as it is afterwards. The one way to cancel
+    an event: the API lets only the owner cancel; the admin passes `as_staff=True` so a
+    staff user cancels any organizer's event through this same path."""
     if as_staff and not actor.is_staff:
         raise Forbidden("Only staff may cancel another organizer's event.")
     moment = now()
@@ -204,4 +187,5 @@ def event_cancel(*, event_id, actor, reason="", as_staff=False):
         if current is None:
             raise EventNotFound()
         raise InvalidTransition(f"This event is already {current['status']}.", status=current["status"])
-    return doc
+    event_cancelled.send(sender=SENDER, event=doc)
+    return events().find_one({"_id": event_id})

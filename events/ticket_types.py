@@ -17,46 +17,13 @@ deleted or shrunk below what it sold and holds, and a new price applies to later
 bookings only (a booking keeps its unit price).
 """
 
-from eventbooking.errors import Conflict, DomainError, NotFound
 from eventbooking.ids import TICKET_TYPE, next_public_id
+from events.errors import CapacityBelowSold, InvalidTypes, TicketTypeNotFound, TicketTypeRequired, TypeHasSales
 
 DEFAULT_TYPE_NAME = "General admission"
 MAX_TYPES = 20
 # Fields an organizer sets; the counters are ours.
 EDITABLE = ("name", "price_cents", "capacity", "sales_start", "sales_end", "max_per_booking", "sort_order")
-
-
-class TypeHasSales(Conflict):
-    code = "ticket_type_has_sales"
-
-
-class CapacityBelowSold(Conflict):
-    code = "capacity_below_sold"
-
-
-class TicketTypeNotFound(NotFound):
-    code = "ticket_type_not_found"
-    message = "This event has no such ticket type."
-
-
-class TicketTypeRequired(DomainError):
-    code = "ticket_type_required"
-    message = "This event sells several ticket types: give ticketTypeId."
-    field = "ticketTypeId"
-
-
-class InvalidTypes(DomainError):
-    """A 400 naming the field as every validation error does: a field of the list's item
-    `index` is keyed {"types": {"<index>": {"<field>": [message]}}} (as DRF keys a list's
-    items); without an index, {"<field>": [message]}."""
-
-    code = "validation_error"
-
-    def __init__(self, field, message, *, index=None):
-        if index is None:
-            super().__init__(message, field=field)
-        else:
-            super().__init__(f"types.{index}.{field}: {message}", fields={"types": {str(index): {field: [message]}}})
 
 
 def type_new(*, data, type_id=None):

@@ -4,8 +4,6 @@ from rest_framework.response import Response
 
 from accounts.permissions import ANYONE, ORGANIZERS, RolePermission
 from eventbooking.schema import api_doc, page_of
-from eventbooking.cancel_event import event_cancel_with_bookings
-from eventbooking.edit_event import event_update_with_offers
 from events.output import event_json
 from events.selectors import event_get_visible, event_list_mine, event_list_public
 from events.serializers import (
@@ -17,7 +15,7 @@ from events.serializers import (
     EventTypesInput,
     OwnedEventOutput,
 )
-from events.services import event_create, event_delete, event_publish
+from events.services import event_cancel, event_create, event_delete, event_publish, event_update
 from eventbooking.endpoint import Endpoint
 
 
@@ -117,7 +115,7 @@ class EventDetailView(Endpoint):
     )
     def patch(self, request, event_id):
         data = valid(EventInput(data=request.data, partial=True))
-        return Response(owned(event_update_with_offers(event_id=event_id, actor=request.user, data=data)))
+        return Response(owned(event_update(event_id=event_id, actor=request.user, data=data)))
 
     @api_doc(
         summary="Delete a draft (owner)",
@@ -154,7 +152,7 @@ class EventTypesView(Endpoint):
     )
     def put(self, request, event_id):
         data = valid(EventTypesInput(data=request.data))
-        event = event_update_with_offers(event_id=event_id, actor=request.user, data=data, replace_types=True)
+        event = event_update(event_id=event_id, actor=request.user, data=data, replace_types=True)
         return Response(owned(event))
 
 
@@ -175,4 +173,4 @@ class EventCancelView(Endpoint):
     def post(self, request, event_id):
         # No body is {} here; a body that is not an object ([] or 0 or null) is a 400, never a cancel.
         data = valid(EventCancelInput(data=request.data))
-        return Response(owned(event_cancel_with_bookings(event_id=event_id, actor=request.user, reason=data["reason"])))
+        return Response(owned(event_cancel(event_id=event_id, actor=request.user, reason=data["reason"])))

@@ -3,7 +3,7 @@
 Events are read-only here: a form save writes every field of the row it loaded,
 so it would overwrite seat counters that bookings changed in the meantime. Staff
 change events only through the services, as the API does: the cancel action
-runs eventbooking.cancel_event.event_cancel_with_bookings (bookings cancelled
+runs events.services.event_cancel (bookings cancelled
 with the event, its version bumped for cached copies, customers notified)."""
 
 from datetime import timedelta
@@ -18,11 +18,11 @@ from django.utils.text import slugify
 from analytics.selectors import sales_series_all
 from bookings.selectors import attendee_event, attendee_rows, hold_list_for_event
 from bookings.serializers import ATTENDEE_COLUMNS, attendee_row
-from eventbooking.cancel_event import event_cancel_with_bookings
 from eventbooking.exports import export_response
 from eventbooking.money import from_cents
 from eventbooking.timeutil import now
 from events.models import Event
+from events.services import event_cancel
 from staff import charts
 from staff.admin_helpers import (
     OrganizerFilter, ReadOnlyAdmin, confirmation, customers_by_id, local_time, money, plural, run_each,
@@ -203,7 +203,7 @@ class EventAdmin(ReadOnlyAdmin):
     @admin.action(description="Cancel selected events (and their bookings)", permissions=["cancel"])
     def cancel_events(self, request, queryset):
         """First a confirmation page (cancelling cannot be undone and tells customers), then
-        each event through event_cancel_with_bookings; those already cancelled are skipped and named."""
+        each event through event_cancel; those already cancelled are skipped and named."""
         events = list(queryset.order_by("pk"))
         if request.POST.get("confirm") != "yes":
             return confirmation(
@@ -215,7 +215,7 @@ class EventAdmin(ReadOnlyAdmin):
                 reason=STAFF_CANCEL_REASON, reason_max_length=REASON_MAX_LENGTH,
             )
         reason = request.POST.get("reason", "").strip()[:REASON_MAX_LENGTH] or STAFF_CANCEL_REASON
-        run_each(self, request, events, lambda event: event_cancel_with_bookings(event_id=event.pk, actor=request.user, reason=reason, as_staff=True),
+        run_each(self, request, events, lambda event: event_cancel(event_id=event.pk, actor=request.user, reason=reason, as_staff=True),
                  noun="event", note=f"Cancelled: {reason}")
 
 

@@ -76,7 +76,7 @@ def project_hashers(settings):
 @pytest.fixture
 def inject(settings):
     """inject(spec): make the booking steps of this (test) process fail or crash at a
-    fault point (bookings/faults.py), e.g. "after_reserve" or "crash:after_insert"."""
+    fault point (tests/hooks/faults.py), e.g. "after_reserve" or "crash:after_insert"."""
 
     def set_fault(spec):
         settings.TESTING = True

@@ -112,7 +112,7 @@ class DaphneServer:
         raise RuntimeError(f"daphne did not answer /health within {timeout}s:\n{self.output()}")
 
     def hop_lines(self, request_ids, timeout=10):
-        """The log lines of eventbooking/threadhops.py (on in tests/settings.py) for these
+        """The log lines of tests/hooks/threadhops.py (on in tests/settings.py) for these
         requests, in order: hops, threads, pid. Each is written once its request has finished."""
         deadline = time.monotonic() + timeout
         while True:

@@ -5,7 +5,7 @@ at the next request."""
 from eventbooking.errors import Forbidden
 from eventbooking.mongo import collection, events
 from events.models import EventStatus
-from events.services import EventNotFound
+from events.errors import EventNotFound
 
 DOOR_VIEW = {"organizer_id": 1, "status": 1, "cancelled_at": 1, "types.id": 1, "types.name": 1, "types.sort_order": 1,
              "types.tickets_sold": 1, "tickets_sold": 1}

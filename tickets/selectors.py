@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 
 from bookings.models import BookingStatus
-from bookings.services.cancel import BookingNotFound
+from bookings.errors import BookingNotFound
 from eventbooking.ids import BOOKING_ID
 from eventbooking.mongo import bookings, collection, events
 from eventbooking.pagination import paginate

@@ -98,7 +98,7 @@ def position(entry):
 
 def hold_of(event, entry):
     """The live hold an OFFERED entry was given (as shown, `id`), or None."""
-    from bookings.services.holds import LIVE, holds, shown as hold_shown
+    from bookings.services.hold_store import LIVE, holds, shown as hold_shown
 
     if entry.get("hold") is None or entry["state"] != OFFERED:
         return None
@@ -126,7 +126,7 @@ def entry_end(entry_id, *, from_state, to_state, at, hold=None):
 def line_close(*, event_id, at):
     """A cancelled event's line closes: its entries still in line become CLOSED. Returns the
     customers whose entry this call closed (they are told). Called by the cascade
-    (bookings.services.cascade.line_closers) once no marker is left on the event."""
+    (bookings.signals.event_closing) once no marker is left on the event."""
     closed = []
     for entry in entries().find({"event_id": event_id, "state": {"$in": IN_LINE}}, {"state": 1, "customer_id": 1}):
         if entry_end(entry["_id"], from_state=entry["state"], to_state=CLOSED, at=at):

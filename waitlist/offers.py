@@ -27,7 +27,7 @@ from datetime import timedelta
 
 from django.conf import settings
 
-from bookings.faults import fault
+from eventbooking.testhooks import checkpoint
 from eventbooking.ids import HOLD, IdTaken, next_public_id
 from eventbooking.mongo import events
 from eventbooking.timeutil import now
@@ -35,8 +35,9 @@ from events import ledger
 from events.models import EventStatus
 from events.store import event_update_one
 from notifications.services import WAITLIST_CHANGED, WAITLIST_OFFER, notify
-from bookings.services.holds import LIVE, hold_document, hold_end, holds
-from bookings.services.holds import shown as hold_shown
+from bookings.services.hold_store import LIVE, hold_document, holds
+from bookings.services.hold_store import shown as hold_shown
+from bookings.services.holds import hold_end
 from waitlist.line import EXPIRED, LINE_VIEW, OFFERED, entries, entry_follow, in_order, shown
 from waitlist.protocol import entry_marker, offer_commit, offer_hold_insert, settle_entry_marker
 
@@ -93,14 +94,14 @@ def _offer(event, entry, ticket_type):
     )
     if not held.modified_count:
         return None, hold
-    fault("waitlist_offer_after_hold")
+    checkpoint("waitlist_offer_after_hold")
     try:
         hold = offer_hold_insert(hold, event_id=event["_id"], marker=marker)
     except IdTaken:
         pass  # fenced by a settler that took this request for dead: settling decides below
     else:
         if offer_commit(marker):
-            fault("waitlist_offer_after_commit")
+            checkpoint("waitlist_offer_after_commit")
     # Offered: its count and marker settle; not (the entry left meanwhile): the seats go back.
     if settle_entry_marker(event["_id"], marker) != "offered":
         return None, hold
@@ -127,7 +128,7 @@ def seats_freed(*, event_id, type_id=None):
     made; never raises (a failure is logged and the reconciler tries again)."""
     offered = 0
     try:
-        fault("waitlist_before_offer")
+        checkpoint("waitlist_before_offer")
         for _ in range(MAX_ROUNDS):
             event = _owed(event_id)
             if event is None or event["status"] != PUBLISHED or event["starts_at"] <= now():
@@ -140,7 +141,7 @@ def seats_freed(*, event_id, type_id=None):
             if after is None:
                 continue  # the line or the seats changed since the read: read again
             offered += 1
-            fault("waitlist_after_offer")
+            checkpoint("waitlist_after_offer")
             offer_announce(after, entry, {**hold})
     except Exception:  # noqa: BLE001 - seats coming back never fail because of the line
         log.exception("offering freed seats of %s (type %s) to the waiting list failed; the reconciler will", event_id, type_id)

@@ -28,7 +28,7 @@ entry or hold made at another moment is settled as one never made. settle_entry_
 (through bookings.services.markers.settle_marker) runs for a marker whose request died.
 """
 
-from bookings.services.holds import LIVE, hold_fence, holds
+from bookings.services.hold_store import LIVE, hold_fence, holds
 from eventbooking.ids import HOLD, WAITLIST, insert_with_fresh_id
 from events import ledger
 from events.store import event_update_one

@@ -2,7 +2,7 @@
 
 from pymongo import ASCENDING
 
-from bookings.services.holds import holds
+from bookings.services.hold_store import holds
 from eventbooking.mongo import events
 from waitlist.line import FOLLOWS, LEFT, LINE_VIEW, OFFERED, VOID, entries, hold_of, position, shown
 

@@ -4,43 +4,31 @@ the line: waitlist/offers.py)."""
 
 from pymongo.errors import DuplicateKeyError
 
-from bookings.faults import fault
-from bookings.services.reserve import OverTypeMaximum
-from bookings.services.reserve import _not_open as not_open
-from bookings.services.reserve import _started as started
-from eventbooking.errors import Conflict, Forbidden, NotFound
+from bookings.errors import OverTypeMaximum
+from eventbooking.testhooks import checkpoint
+from bookings.rules import check_open
+from bookings.services.hold_store import RELEASED
+from bookings.services.holds import hold_end
+from eventbooking.errors import Forbidden
 from eventbooking.ids import WAITLIST, WAITLIST_ID, IdTaken, next_public_id
 from eventbooking.mongo import events
 from eventbooking.timeutil import now
 from events import ledger
+from events.errors import EventBusy
 from events.models import EventStatus
-from events.services import EventNotFound
 from events.store import NO_MARKERS, event_find_one_and_update
 from events.ticket_types import type_for_booking
 from notifications.services import WAITLIST_CHANGED, notify
+from waitlist.errors import AlreadyInLine, EntryBusy, EntryNotFound, SeatsAvailable
 from waitlist.line import (
     IN_LINE, JOIN, LEFT, LINE_VIEW, OFFERED, VOID, WAITING, entries, entry_get, line_key,
     live_entry_of, shown,
 )
-from bookings.services.holds import RELEASED, hold_end
 from waitlist.offers import seats_freed
 from waitlist.protocol import entry_insert_fresh, entry_marker, leave_commit, marker_pull, settle_entry_marker
 
 PUBLISHED = EventStatus.PUBLISHED.value
 ATTEMPTS = 10
-
-
-class SeatsAvailable(Conflict):
-    code = "seats_available"
-
-
-class AlreadyInLine(Conflict):
-    code = "already_in_waitlist"
-
-
-class EntryNotFound(NotFound):
-    code = "waitlist_entry_not_found"
-    message = "No such waiting-list entry."
 
 
 def _already(entry):
@@ -49,12 +37,7 @@ def _already(entry):
 
 def _check_joinable(event, customer, qty, ticket_type_id):
     """The type to wait for, or the refusal that explains why not."""
-    if event is None or event["status"] == EventStatus.DRAFT:
-        raise EventNotFound()
-    if event["status"] != PUBLISHED:
-        raise not_open(event["status"])
-    if event["starts_at"] <= now():
-        raise started()
+    check_open(event)
     ticket_type = type_for_booking(event=event, ticket_type_id=ticket_type_id)
     most = ticket_type["max_per_booking"]
     if most is not None and qty > most:
@@ -104,10 +87,10 @@ def waitlist_join(*, customer, event_id, qty, ticket_type_id=None):
             break
         # Not matched: the next read says why (seats came back, already in line...), or we go again.
     else:
-        raise Conflict("The event kept changing; try again.", code="event_busy")
+        raise EventBusy()
     entry["seq"] = counted["line_seq"]
     try:
-        fault("waitlist_join_after_count")
+        checkpoint("waitlist_join_after_count")
         entry = entry_insert_fresh(entry, event_id=event_id, marker=marker)
     except (DuplicateKeyError, IdTaken):
         # Already in line (or our id fenced by a settler that thought us dead): undo the count.
@@ -115,11 +98,11 @@ def waitlist_join(*, customer, event_id, qty, ticket_type_id=None):
         mine = live_entry_of(event_id, customer.pk)
         if mine is not None and mine["_id"] != marker["entry"]:
             raise _already(mine) from None
-        raise Conflict("The event kept changing; try again.", code="event_busy") from None
+        raise EventBusy() from None
     except Exception:
         settle_entry_marker(event_id, marker)  # the insert may have landed: settling decides
         raise
-    fault("waitlist_join_after_insert")
+    checkpoint("waitlist_join_after_insert")
     marker_pull(event_id, marker)
     joined = events().find_one({"_id": event_id}, LINE_VIEW)
     notify(WAITLIST_CHANGED, event=joined, entry=shown(entry))
@@ -148,9 +131,9 @@ def waitlist_leave(*, entry_id, actor):
         if entry["state"] == WAITING:
             marker = entry_marker(entry=entry, then=LEFT, at=moment)
             event_find_one_and_update({"_id": event_id}, {"$push": {"pending": marker}}, projection={"_id": 1})
-            fault("waitlist_leave_after_mark")
+            checkpoint("waitlist_leave_after_mark")
             if leave_commit(marker):
-                fault("waitlist_leave_after_commit")
+                checkpoint("waitlist_leave_after_commit")
                 marker_pull(event_id, marker, ledger.dequeue(type_id=entry["type"]))
                 break
             marker_pull(event_id, marker)  # offered or closed meanwhile: look again
@@ -164,7 +147,7 @@ def waitlist_leave(*, entry_id, actor):
             if entries().delete_one({"_id": entry_id, "state": entry["state"]}).deleted_count:
                 return shown(entry)
     else:
-        raise Conflict("This entry kept changing; try again.", code="waitlist_entry_busy")
+        raise EntryBusy()
     after = events().find_one({"_id": event_id}, LINE_VIEW)
     notify(WAITLIST_CHANGED, event=after, entry=shown(entry))
     return shown(entry)

@@ -52,11 +52,11 @@ step 1 by: the booking's marker pushed naming the hold | the hold LIVE -> BOOKED
 claimed at most once) | held -> sold, the marker's hold cleared; steps 2 and 3 and their
 rollback follow unchanged (a rollback puts the seats on sale: the hold is spent). Only
 one step of a hold is in flight at a time (a marker naming it excludes the others). After
-seats come back on sale, holds.on_seats_freed is the waiting list's hook.
+seats come back on sale, signals.seats_freed tells the waiting list (bookings/signals.py).
 
-Cancelled events (cascade.py): eventbooking.cancel_event.event_cancel_with_bookings
-is the one way to cancel an event (the API and the admin call it): the event's
-transition (events.services.event_cancel), then bookings_cancel_for_event. No
+Cancelled events (cascade.py): events.services.event_cancel is the one way to cancel
+an event (the API and the admin call it): the event's transition, then its signal
+event_cancelled, on which bookings runs bookings_cancel_for_event (receivers.py). No
 marker can be added to a cancelled event, so the cascade flips every CONFIRMED
 booking, settles the markers left, and then sets the counters to "nothing sold"
 in one update that requires `pending == []` (after closing the event's live holds and its line). A booking that lands on an event cancelled meanwhile runs the

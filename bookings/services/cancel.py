@@ -3,13 +3,15 @@
 import logging
 import time
 
-from bookings.faults import fault
-from bookings.services.holds import seats_freed_quietly
+from bookings.errors import BookingAlreadyCancelled, BookingBusy, BookingNotFound
+from eventbooking.testhooks import checkpoint
 from bookings.services.markers import CANCEL, CANCELLED, CONFIRMED, VOID, settle_quietly, settle_stale
-from eventbooking.errors import Conflict, Forbidden, NotFound, database_outage
+from bookings.signals import seats_freed_quietly
+from eventbooking.errors import Forbidden, database_outage
 from eventbooking.ids import BOOKING_ID
 from eventbooking.mongo import bookings, events
 from eventbooking.timeutil import now
+from events.errors import EventCancelled, EventStarted
 from events.models import EventStatus
 from events.store import NO_MARKERS, event_update_one
 from notifications.services import BOOKING_CANCELLED, notify
@@ -19,15 +21,6 @@ log = logging.getLogger(__name__)
 PUBLISHED = EventStatus.PUBLISHED.value
 # How long a request waits for another one holding the same booking.
 WAIT_SECONDS = 10
-
-
-class BookingNotFound(NotFound):
-    code = "booking_not_found"
-    message = "No such booking."
-
-
-class BookingNotCancellable(Conflict):
-    code = "booking_not_cancellable"
 
 
 def booking_cancel(*, booking_id, actor, as_staff=False):
@@ -44,7 +37,7 @@ def booking_cancel(*, booking_id, actor, as_staff=False):
         if booking["customer_id"] != actor.pk and not as_staff:
             raise Forbidden("Only the customer who made this booking may cancel it.")
         if booking["status"] != CONFIRMED:
-            raise BookingNotCancellable("This booking is already cancelled.", code="booking_already_cancelled")
+            raise BookingAlreadyCancelled()
         event_id = booking["event_id"]
         moment = now()
         marker = {
@@ -63,21 +56,21 @@ def booking_cancel(*, booking_id, actor, as_staff=False):
             break
         event = events().find_one({"_id": event_id}, NO_MARKERS)
         if event["status"] != PUBLISHED:
-            raise BookingNotCancellable("The event is cancelled; its bookings are cancelled with it.", code="event_cancelled")
+            raise EventCancelled("The event is cancelled; its bookings are cancelled with it.")
         if event["starts_at"] <= moment:
-            raise BookingNotCancellable("The event has started; the booking can no longer be cancelled.", code="event_started")
+            raise EventStarted("The event has started; the booking can no longer be cancelled.")
         # Another request holds this booking's seats (a racing cancel, or the booking's own
         # marker not pulled yet): wait for it, then look again. One that died is settled here.
         settle_stale(event_id, booking_id)
         if time.monotonic() > deadline:
-            raise Conflict("This booking is being changed by another request; retry shortly.", code="booking_busy")
+            raise BookingBusy()
         time.sleep(0.02)
 
     interrupted = None
     try:
-        fault("cancel_after_mark")
+        checkpoint("cancel_after_mark")
         bookings().update_one({"_id": booking_id, "status": CONFIRMED}, {"$set": {"status": CANCELLED, "cancelled_at": moment}})
-        fault("cancel_after_flip")
+        checkpoint("cancel_after_flip")
     except Exception as exc:
         interrupted = exc
         log.exception("cancellation of %s interrupted; finishing it now", booking_id)
@@ -90,7 +83,7 @@ def booking_cancel(*, booking_id, actor, as_staff=False):
             raise interrupted
         raise RuntimeError(f"cancellation of {booking_id} could not be completed")
     if booking["cancelled_at"] != moment:
-        raise BookingNotCancellable("This booking is already cancelled.", code="booking_already_cancelled")
+        raise BookingAlreadyCancelled()
     seats_freed_quietly(event_id=event_id, type_id=booking["ticket_type_id"])
     event = events().find_one({"_id": event_id}, NO_MARKERS)
     notify(BOOKING_CANCELLED, booking=booking, event=event)

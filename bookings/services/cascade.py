@@ -1,6 +1,6 @@
 """The cascade: a cancelled event's bookings are cancelled with it (package
-docstring, "Cancelled events"). Started by eventbooking.cancel_event (the one
-way the API and the admin cancel an event), by a booking that lands on an event
+docstring, "Cancelled events"). Started by events' event_cancelled signal (the one
+way the API and the admin cancel an event: bookings/receivers.py), by a booking that lands on an event
 cancelled meanwhile (reserve.py), and by the reconciler when a cascade stopped."""
 
 import logging
@@ -8,8 +8,10 @@ from datetime import timedelta
 
 from django.conf import settings
 
-from bookings.faults import fault
+from eventbooking.testhooks import checkpoint
+from bookings.services.hold_store import holds_close
 from bookings.services.markers import CANCELLED, CONFIRMED, settle_marker
+from bookings.signals import event_closing_send
 from eventbooking.mongo import bookings, events
 from eventbooking.timeutil import now
 from events.models import EventStatus
@@ -19,12 +21,6 @@ from notifications.services import EVENT_CANCELLED, notify
 log = logging.getLogger(__name__)
 
 CANCELLED_EVENT = EventStatus.CANCELLED.value
-
-# Called with (event_id=, at=) once no marker is left on a cancelled event, before its counters
-# are zeroed, returning the ids of the customers whose place this call closed: the waiting
-# list registers its line_close at start-up (waitlist/apps.py).
-line_closers = []
-
 
 def bookings_cancel_for_event(*, event):
     """Cancel the bookings of the CANCELLED `event` and zero its counters. The event's
@@ -49,7 +45,7 @@ def cascade(*, event, older_than_seconds=None):
     while True:
         for booking in bookings().find({"event_id": event_id, "status": CONFIRMED}, {"_id": 1}):
             customers += _cancel_by_event(booking["_id"], event_id, moment)
-        fault("cascade_after_flip")
+        checkpoint("cascade_after_flip")
         current = events().find_one({"_id": event_id})
         if current["status"] != CANCELLED_EVENT:
             raise ValueError(f"{event_id} is not cancelled")
@@ -57,8 +53,7 @@ def cascade(*, event, older_than_seconds=None):
             # No join nor offer can land on a cancelled event: the line is closed first, then the
             # counters (its offers' holds dropped with the others). A crash between the two leaves
             # waitlist_waiting or seats_held up, so the reconciler runs this again.
-            for closer in line_closers:
-                queued += closer(event_id=event_id, at=moment)
+            queued += event_closing_send(event_id=event_id, at=moment)
             holds_close(event_id=event_id, at=moment)
             zeroed = event_update_one(
                 {"_id": event_id, "status": CANCELLED_EVENT, "pending": []},
@@ -85,13 +80,6 @@ def cascade(*, event, older_than_seconds=None):
         current = events().find_one({"_id": event_id}, NO_MARKERS)
         notify(EVENT_CANCELLED, event=current, customer_ids=sorted(set(customers + queued), key=str))
     return len(customers)
-
-
-def holds_close(*, event_id, at):
-    """A cancelled event's live holds end CLOSED, before its counters are zeroed."""
-    from bookings.services.holds import holds_close as close  # holds.py builds on reserve.py, which imports this module
-
-    close(event_id=event_id, at=at)
 
 
 def _unsold(types):

@@ -9,8 +9,9 @@ from datetime import timedelta
 from django.conf import settings
 from pymongo.errors import DuplicateKeyError
 
+from bookings.errors import IdempotencyKeyInUse, IdempotencyKeyReused
 from bookings.services.markers import VOID, fence
-from eventbooking.errors import Conflict, DomainError, Unprocessable
+from eventbooking.errors import DomainError
 from eventbooking.ids import BOOKING, next_public_id
 from eventbooking.mongo import bookings, collection, events, idempotency_keys
 from eventbooking.timeutil import now
@@ -18,16 +19,6 @@ from events.store import NO_MARKERS
 
 # How long a request waits for another one holding the same key.
 WAIT_SECONDS = 10
-
-
-class IdempotencyKeyReused(Unprocessable):
-    code = "idempotency_key_reused"
-    message = "This Idempotency-Key was already used with a different request."
-
-
-class IdempotencyKeyInUse(Conflict):
-    code = "idempotency_key_in_use"
-    message = "A request with this Idempotency-Key is still being processed; retry shortly."
 
 
 def key_claim(*, customer, key, event_id=None, qty=None, ticket_type_id=None, hold_id=None):

@@ -73,9 +73,15 @@ def fence(booking_id, event_id, customer_id=None):
         return bookings().find_one({"_id": booking_id}, {"status": 1})["status"] == VOID
 
 
-# Settlers of markers that name no booking, by their `kind`: the waiting list registers its
-# own at start-up (waitlist/apps.py), so bookings needs nothing of the waitlist app.
-settlers = {}
+# The settlers of markers that name no booking, by their `kind` (hold_store.py's; the
+# waiting list registers its own in WaitlistConfig.ready): bookings needs nothing of the
+# apps built on it. The one registry of them: settler_register.
+_settlers = {}
+
+
+def settler_register(kind, settle):
+    """Markers of `kind` are settled by `settle(event_id, marker)`, returning what happened."""
+    _settlers[kind] = settle
 
 
 def settle_marker(event_id, marker):
@@ -83,10 +89,10 @@ def settle_marker(event_id, marker):
     restored, kept, finished (a cancellation completed here), released, dropped (and for
     other kinds of markers, what their settler says)."""
     if "booking" not in marker:
-        return settlers[marker["kind"]](event_id, marker)
+        return _settlers[marker["kind"]](event_id, marker)
     if marker.get("hold"):
         # A booking from a hold whose seats have not moved yet (bookings/services/holds.py).
-        return settlers["claim"](event_id, marker)
+        return _settlers["claim"](event_id, marker)
     booking_id, at = marker["booking"], marker["at"]
     booking = bookings().find_one({"_id": booking_id})
     if booking is None or booking["status"] == VOID:

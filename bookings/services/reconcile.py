@@ -10,9 +10,10 @@ from datetime import timedelta
 from django.conf import settings
 
 from bookings.services.cascade import cascade
-from bookings.services.holds import holds_expire, seats_freed_quietly
+from bookings.services.holds import holds_expire
 from bookings.services.idempotency import keys_expire
 from bookings.services.markers import CANCELLED, settle_marker
+from bookings.signals import reconcile_pass_send, seats_freed_quietly
 from eventbooking.ids import counters_catch_up
 from eventbooking.mongo import bookings, events
 from eventbooking.timeutil import now
@@ -23,10 +24,6 @@ from notifications.services import BOOKING_CANCELLED, BOOKING_CREATED, EVENT_CAN
 
 log = logging.getLogger(__name__)
 
-# More passes of the same loop, each called with (older_than_seconds=) and returning counts:
-# the waiting list registers its own at start-up (waitlist/apps.py).
-extra_passes = []
-
 # Outcomes of settle_marker that put seats back on sale.
 SEATS_BACK = {"restored", "finished", "released"}
 
@@ -34,7 +31,7 @@ SEATS_BACK = {"restored", "finished", "released"}
 def bookings_reconcile(*, older_than_seconds=None):
     """Settle the markers of requests that died (older than the threshold), release
     expired holds, finish the cascades of cancelled events, forget expired idempotency
-    keys, run the `extra_passes` (the waiting list's: waitlist.offers.waitlist_reconcile).
+    keys, send signals.reconcile_pass (the waiting list's pass: waitlist.offers.waitlist_reconcile).
     Returns counts."""
     seconds = settings.RECONCILE_AFTER_SECONDS if older_than_seconds is None else older_than_seconds
     cutoff = now() - timedelta(seconds=seconds)
@@ -78,8 +75,8 @@ def bookings_reconcile(*, older_than_seconds=None):
     done["notices_expired"] = notices_expire()
     # The waiting lists': offers expired, and seats put back above (or by requests that died
     # before offering them) offered.
-    for extra in extra_passes:
-        done.update(extra(older_than_seconds=seconds))
+    for counts in reconcile_pass_send(older_than_seconds=seconds):
+        done.update(counts)
     return {name: count for name, count in done.items() if count}
 
 

@@ -2,55 +2,26 @@
 
 import logging
 
-from django.apps import apps
-
-from bookings.faults import fault
+from eventbooking.testhooks import checkpoint
+from bookings.rules import AS_READ, PUBLISHED, check_bookable, check_type, not_open, type_as_read
 from bookings.services import idempotency
 from bookings.services.cascade import cascade
+from bookings.services.hold_claim import hold_claim
+from bookings.services.hold_store import hold_booking_rename
 from bookings.services.markers import BOOK, CONFIRMED, booking_document, marker_key, seats_of, settle_quietly
 from eventbooking.errors import Conflict
 from eventbooking.ids import BOOKING, insert_with_fresh_id, next_public_id
 from eventbooking.mongo import bookings, events
 from eventbooking.timeutil import now
 from events import ledger
+from events.errors import EventBusy
 from events.models import EventStatus
-from events.services import EventNotFound
 from events.store import NO_MARKERS, event_find_one_and_update, event_update_one
-from events.ticket_types import type_for_booking
 from notifications.services import BOOKING_CREATED, notify
 
 log = logging.getLogger(__name__)
 
-PUBLISHED = EventStatus.PUBLISHED.value
 EVENT_CANCELLED = EventStatus.CANCELLED.value
-
-
-class EventNotBookable(Conflict):
-    code = "event_not_bookable"
-
-
-class NotEnoughSeats(Conflict):
-    code = "not_enough_seats"
-
-
-class TicketTypeNotOnSale(Conflict):
-    code = "ticket_type_not_on_sale"
-
-
-class OverTypeMaximum(Conflict):
-    code = "over_ticket_type_maximum"
-
-
-class SeatsOwedToWaitlist(Conflict):
-    code = "seats_owed_to_waitlist"
-
-
-def _not_open(status):
-    return EventNotBookable(f"This event is {status.lower()}, not open for booking.", status=status)
-
-
-def _started():
-    return EventNotBookable("This event has already started.", code="event_started")
 
 
 def booking_create(*, customer, event_id=None, qty=None, ticket_type_id=None, hold_id=None, idempotency_key=None):
@@ -82,54 +53,6 @@ def booking_create(*, customer, event_id=None, qty=None, ticket_type_id=None, ho
     return booking, event, True
 
 
-def _check_bookable(event, qty, ticket_type_id):
-    """The type to book, or the refusal: the event's, then the type's."""
-    if event is None or event["status"] == EventStatus.DRAFT:
-        # A draft is nobody's business but its organizer's (who cannot book): the 404
-        # of an id that does not exist, as GET /events/:id and the waiting list answer.
-        raise EventNotFound()
-    if event["status"] != PUBLISHED:
-        raise _not_open(event["status"])
-    if event["starts_at"] <= now():
-        raise _started()
-    ticket_type = type_for_booking(event=event, ticket_type_id=ticket_type_id)
-    _check_type(ticket_type, qty)
-    left = min(event["seats_available"], ticket_type["seats_available"])
-    if left < qty:
-        raise NotEnoughSeats(_seats_left(event, ticket_type, left), seats_available=left, ticket_type_id=ticket_type["id"])
-    if ticket_type.get("waitlist_waiting", 0) > 0:
-        raise SeatsOwedToWaitlist(
-            "Customers are waiting for these seats: join the waiting list.", ticket_type_id=ticket_type["id"]
-        )
-    return ticket_type
-
-
-def _seats_left(event, ticket_type, left):
-    """The message of not_enough_seats: how many are left, or that the type is sold out,
-    with the waiting list as the way on when the project has one."""
-    waitlist = apps.is_installed("waitlist")
-    if left == 0:
-        sold_out = f"{ticket_type['name']} is sold out."
-        return f"{sold_out} Join the waiting list: POST /events/{event['_id']}/waitlist." if waitlist else sold_out
-    return f"Only {left} seat{'s' if left != 1 else ''} left."
-
-
-def _check_type(ticket_type, qty):
-    """The type's own refusals: its sale window now, its maximum per booking."""
-    moment = now()
-    window = {"sales_start": ticket_type["sales_start"], "sales_end": ticket_type["sales_end"]}
-    if window["sales_start"] is not None and moment < window["sales_start"]:
-        raise TicketTypeNotOnSale(f"Sales of {ticket_type['name']} have not started.", ticket_type_id=ticket_type["id"], **window)
-    if window["sales_end"] is not None and moment >= window["sales_end"]:
-        raise TicketTypeNotOnSale(f"Sales of {ticket_type['name']} have ended.", ticket_type_id=ticket_type["id"], **window)
-    most = ticket_type["max_per_booking"]
-    if most is not None and qty > most:
-        raise OverTypeMaximum(f"At most {most} {ticket_type['name']} tickets per booking.", max_per_booking=most)
-
-
-# The conditions of a type a booking is checked against and the reservation's filter
-# requires unchanged (the name too: the booking keeps it).
-AS_READ = ("id", "name", "price_cents", "sales_start", "sales_end", "max_per_booking")
 # (event id, ticket type id or None) -> those fields as this process last read them.
 # Only a guess: the reservation's filter requires them as they are stored now, so a
 # stale guess matches nothing and the booking reads the event (_book).
@@ -137,16 +60,8 @@ _seen = {}
 SEEN_MAX = 10_000
 
 
-def _type_as_read(ticket_type, qty):
-    """The type's conditions in the reservation's filter: seats enough, and the price,
-    sale window and maximum the request was checked against, unchanged since, and nobody
-    on its waiting list (the seats are theirs then)."""
-    seats = {"seats_available": {"$gte": qty}, "waitlist_waiting": {"$not": {"$gt": 0}}}
-    return {"$elemMatch": {**{name: ticket_type[name] for name in AS_READ}, **seats}}
-
-
 def _reserve_filter(event_id, ticket_type, ticket_type_id, qty, moment):
-    types = {"types": _type_as_read(ticket_type, qty)}
+    types = {"types": type_as_read(ticket_type, qty)}
     if ticket_type_id is None:
         # Booked as "the only type": it must still be the only one.
         types = {"$and": [types, {"types": {"$size": 1}}]}
@@ -159,7 +74,7 @@ def _guess(event_id, qty, ticket_type_id):
     if ticket_type is None:
         return None
     try:
-        _check_type(ticket_type, qty)
+        check_type(ticket_type, qty)
     except Conflict:
         return None  # the read explains the refusal, with what is stored now
     return ticket_type
@@ -167,7 +82,7 @@ def _guess(event_id, qty, ticket_type_id):
 
 def _read_and_check(event_id, qty, ticket_type_id):
     event = events().find_one({"_id": event_id}, NO_MARKERS)
-    ticket_type = _check_bookable(event, qty, ticket_type_id)
+    ticket_type = check_bookable(event, qty, ticket_type_id)
     if len(_seen) >= SEEN_MAX:
         _seen.clear()
     _seen[(event_id, ticket_type_id)] = {name: ticket_type[name] for name in AS_READ}
@@ -176,8 +91,6 @@ def _read_and_check(event_id, qty, ticket_type_id):
 
 def _book(*, customer, event_id=None, qty=None, ticket_type_id=None, hold_id=None, booking_id=None, renamed=None):
     if hold_id is not None:
-        from bookings.services.holds import hold_claim  # holds.py builds on this module
-
         booking_id = booking_id or next_public_id(BOOKING)
         expect = {"event_id": event_id, "qty": qty, "ticket_type_id": ticket_type_id}
         reserved, ticket_type, marker = hold_claim(customer=customer, hold_id=hold_id, booking_id=booking_id, expect=expect)
@@ -206,7 +119,7 @@ def _book(*, customer, event_id=None, qty=None, ticket_type_id=None, hold_id=Non
         ticket_type = None
         # Not matched: the next read says why, or the type changed under us and we go again.
     else:
-        raise Conflict("The event kept changing while booking; try again.", code="event_busy")
+        raise EventBusy("The event kept changing while booking; try again.")
     return _confirm(
         customer=customer, event_id=event_id, ticket_type=ticket_type, price=price, marker=marker, reserved=reserved, renamed=renamed
     )
@@ -227,7 +140,7 @@ def _confirm(*, customer, event_id, ticket_type, price, marker, reserved, rename
         created_at=marker["at"],
     )
     try:
-        fault("after_reserve")
+        checkpoint("after_reserve")
         booking = _insert(booking, event_id, marker, renamed, hold_id)
     except Exception:
         # The insert may have landed even though it raised: settling decides.
@@ -239,17 +152,17 @@ def _confirm(*, customer, event_id, ticket_type, price, marker, reserved, rename
     # it leaves the marker, and the reconciler, settling it as kept, records the notice.
     notified = False
     try:
-        fault("after_insert")
+        checkpoint("after_insert")
         notified = notify(BOOKING_CREATED, booking=booking, event=reserved)
-        fault("after_notice")
+        checkpoint("after_notice")
         reserved = _unmark(event_id, marker) or reserved
-        fault("after_unmark")
+        checkpoint("after_unmark")
     except Exception:
         log.exception("booking %s is confirmed; the reconciler will pull its seat marker", booking_id)
     if reserved["status"] != PUBLISHED and bookings().find_one({"_id": booking_id, "status": CONFIRMED}) is None:
         # The event was cancelled while this booking was made, and its cascade has cancelled
         # the booking too: the customer holds nothing, so say so rather than 201.
-        raise _not_open(reserved["status"])
+        raise not_open(reserved["status"])
     if not notified:
         notify(BOOKING_CREATED, booking=booking, event=reserved)
     return booking, reserved
@@ -265,8 +178,6 @@ def _insert(booking, event_id, marker, renamed, hold_id=None):
         return existing["created_at"] == marker["at"] and existing["event_id"] == event_id and existing["status"] == CONFIRMED
 
     def follow(old, new):
-        from bookings.services.holds import hold_booking_rename  # holds.py builds on this module
-
         if renamed is not None and not renamed(old, new):
             return False
         if hold_id is not None and not hold_booking_rename(hold_id=hold_id, old=old, new=new):

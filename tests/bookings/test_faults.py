@@ -126,17 +126,17 @@ def test_an_event_cancelled_while_a_booking_is_made_answers_409_not_a_confirmed_
     interleaving is forced at that fault point): the cascade cancels the new booking,
     so the customer is told the event is not bookable, and nobody hears booking.created."""
     from bookings.services import reserve
-    from eventbooking.cancel_event import event_cancel_with_bookings
+    from events.services import event_cancel
 
     event_id = create_event(publish=True, capacity=4, price="10.00")["id"]
-    real_fault = reserve.fault
+    real_checkpoint = reserve.checkpoint
 
     def cancel_midway(point):
         if point == "after_insert":
-            event_cancel_with_bookings(event_id=event_id, actor=organizer, reason="Storm")
-        real_fault(point)
+            event_cancel(event_id=event_id, actor=organizer, reason="Storm")
+        real_checkpoint(point)
 
-    monkeypatch.setattr(reserve, "fault", cancel_midway)
+    monkeypatch.setattr(reserve, "checkpoint", cancel_midway)
     response = book(customer_client, event_id, 2)
     assert response.status_code == 409, response.content
     assert response.json()["error"]["code"] == "event_not_bookable"

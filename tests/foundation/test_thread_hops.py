@@ -4,7 +4,7 @@ reuses a bounded set of threads instead of starting one per request
 (eventbooking/handler.py, eventbooking/threads.py).
 
 The servers run tests/settings.py, which logs each request's hops and threads
-(eventbooking/threadhops.py): every asgiref SyncToAsync / AsyncToSync call of
+(tests/hooks/threadhops.py): every asgiref SyncToAsync / AsyncToSync call of
 the request counts, whoever makes it."""
 
 import asyncio

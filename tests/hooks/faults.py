@@ -1,4 +1,4 @@
-"""Test-only fault injection for the booking protocol.
+"""Fault injection at the checkpoints of the booking protocol (eventbooking/testhooks.py).
 
 `BOOKING_FAULT_INJECTION` names points of the booking protocol (bookings/services/), comma-separated:
 `after_reserve` raises there, `crash:after_reserve` ends the process on the spot
@@ -11,7 +11,7 @@ waitlist_offer_after_hold (seats held, entry not yet offered), waitlist_offer_af
 its counter and marker not yet settled), waitlist_after_offer (offered, nobody told),
 waitlist_join_after_count (counted in, entry not inserted), waitlist_join_after_insert (inserted,
 marker not pulled), waitlist_leave_after_mark, waitlist_leave_after_commit (left, not yet
-uncounted). Of holds (bookings/services/holds.py): hold_after_take (seats held, hold not inserted),
+uncounted). Of holds (bookings/services/holds.py, hold_store.py, hold_claim.py): hold_after_take (seats held, hold not inserted),
 hold_after_insert (inserted, marker not pulled), hold_end_after_mark (a release or expiry marked,
 the hold still live), hold_end_after_commit (ended, seats not yet back), claim_after_mark (a booking
 from a hold marked, the hold not yet spent), claim_after_spend (spent, seats not yet sold).

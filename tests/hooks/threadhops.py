@@ -1,4 +1,4 @@
-"""Test-only instrumentation (settings.THREAD_HOPS_LOG, on in tests/settings.py): one
+"""Instrumentation for tests (settings.THREAD_HOPS_LOG, on in tests/settings.py): one
 log line per HTTP request with the number of thread hops it made (every
 asgiref SyncToAsync and AsyncToSync call: each moves work between the event loop
 and a thread) and the OS threads that ran its sync code, so a test can hold the
@@ -17,7 +17,7 @@ import threading
 
 from asgiref.sync import AsyncToSync, SyncToAsync
 
-log = logging.getLogger("eventbooking.threadhops")
+log = logging.getLogger("tests.threadhops")
 _tally = contextvars.ContextVar("thread_hops")
 _installed = False
 
