@@ -23,8 +23,6 @@ MAX_LINES = 300
 # from the environment beside the comment that explains it (docs/operations.md is its table).
 LONG_MODULES = {
     "eventbooking/settings.py": "the one list of settings, each with its comment",
-    "notifications/realtime.py": "the connection listeners and the Socket.io server share one module until "
-                                 "the fan-out between processes moves to python-socketio's Redis manager",
 }
 
 
@@ -139,6 +137,8 @@ def test_no_production_module_over_the_size_limit():
         lines = source.count("\n")
         if lines > MAX_LINES and rel not in LONG_MODULES:
             found.append(f"{rel}: {lines} lines")
+        if lines <= MAX_LINES and rel in LONG_MODULES:
+            found.append(f"{rel}: {lines} lines, listed as long: take it off LONG_MODULES")
     assert not found, f"modules over {MAX_LINES} lines (split them by job):\n" + "\n".join(found)
 
 
