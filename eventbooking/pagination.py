@@ -33,22 +33,10 @@ class QueryInput(StrictSerializer):
     plain_params = ()
 
     @classmethod
-    def validated(cls, data):
-        """The validated parameters of `data` (request.query_params). A query of only
-        `plain_params`, each given once with a plain valid value (the common query),
-        gets the values the serializer would give without building one (DRF copies
-        every field per instance); any other query goes through the serializer, so
-        every 400 is the serializer's."""
-        plain = cls._plain(data)
-        if plain is not None:
-            return plain
-        serializer = cls(data=data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
-
-    @classmethod
-    def _plain(cls, data):
-        """The values for a plain query; None when it is not one."""
+    def plain_values(cls, data):
+        """A query of only `plain_params`, each given once with a plain valid value (the
+        common query): the values the serializer would give, without building one (DRF
+        copies every field per instance). None for any other query."""
         if not hasattr(data, "getlist"):
             return None
         given = {}
