@@ -99,10 +99,11 @@ XDIST = $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile)
 test: venv static mongo-server redis-server browser node-deps
 	$(BIN)/python devtools/services.py --mongo memory --redis -- $(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
-# The everyday loop: every test not marked slow, in two processes (docs/testing.md).
+# The everyday loop: the tests that start no process of their own (not `slow`, not
+# `processes`: tests/conftest.py), in two processes; `make test` runs everything (docs/testing.md).
 test-fast: TEST_WORKERS = 2
-test-fast: venv static mongo-server redis-server browser node-deps
-	$(BIN)/python devtools/services.py --mongo memory --redis -- $(BIN)/python -m pytest $(XDIST) -q -m "not slow" $(PYTEST_ARGS)
+test-fast: venv static mongo-server redis-server
+	$(BIN)/python devtools/services.py --mongo memory --redis -- $(BIN)/python -m pytest $(XDIST) -q -m "not slow and not processes" $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) devtools/mongo-server/target .data staticfiles

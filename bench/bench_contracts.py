@@ -89,11 +89,11 @@ def main():
 
     def my_bookings():
         response = customer.get("/bookings/me")
-        assert response.status_code == 200 and len(response.json()["results"]) == 20
+        assert response.status_code == 200 and len(response.json()["results"]) == 20, response.content
 
     def listing():
         response = anyone.get("/events")
-        assert response.status_code == 200 and len(response.json()["results"]) == 20
+        assert response.status_code == 200 and len(response.json()["results"]) == 20, response.content
 
     def listing_without_memo():
         memo, settings.EVENT_JSON_MEMO_SIZE = settings.EVENT_JSON_MEMO_SIZE, 0
