@@ -81,9 +81,6 @@ class SalesInput(QueryInput):
     def validate_tz(self, name):
         return _zone(name)
 
-    # `from` and `to` get their defaults in validate(), which the plain-query
-    # shortcut skips: always the serializer.
-    plain_on = False
 
     def validate(self, attrs):
         zone = attrs["tz"]

@@ -1,7 +1,6 @@
-"""Each hand-built twin of a contract against its serializer, in one process and one run:
-for every output twin (eventbooking.output.TWINS) and every input shortcut
-(eventbooking.serializers.input_twins), the requests it serves, measured with all
-shortcuts on and with that one switched off (`by_hand_on` / `plain_on` false: the
+"""Each hand-built twin of a contract (eventbooking.output.TWINS) against its serializer,
+in one process and one run: each twin alone (CPU per call), then the requests it serves,
+measured with all twins on and with that one switched off (`by_hand_on` false: the
 serializer does the work), alternating in rounds. Prints CPU ms per request (this
 process's, time.process_time; the database server's is not in it) and requests/s (one
 client, one at a time, through DRF's test client: middleware, token authentication,
@@ -15,7 +14,6 @@ import os
 import statistics
 import sys
 import time
-from itertools import count
 from pathlib import Path
 
 parser = argparse.ArgumentParser()
@@ -42,9 +40,7 @@ from accounts.models import Role  # noqa: E402
 from bookings.services import booking_create  # noqa: E402
 from eventbooking.mongo import collection  # noqa: E402
 from eventbooking.output import TWINS  # noqa: E402
-from eventbooking.serializers import input_twins  # noqa: E402
 from tests.helpers import event_body, new_user, token_for  # noqa: E402
-from tickets.codes import Ticket, code_for  # noqa: E402
 
 get_resolver().url_patterns  # every app's views and serializers imported: every twin defined
 
@@ -56,7 +52,7 @@ def client_for(user):
 
 
 def main():
-    for name in ("events", "bookings", "counters", "idempotency_keys", "checkins", "notices"):
+    for name in ("events", "bookings", "counters", "idempotency_keys", "notices"):
         collection(name).delete_many({})
     cache.clear()
     organizer_user = new_user(Role.ORGANIZER)
@@ -72,16 +68,6 @@ def main():
     hot = ids[0]
     for _ in range(20):
         booking_create(customer=customer_user, event_id=hot, qty=1)
-    codes = iter([])
-    nonces = count()
-
-    def more_codes(needed):
-        made = []
-        for _ in range(needed // 10 + 1):
-            booking, _, _ = booking_create(customer=customer_user, event_id=hot, qty=10)
-            made += [code_for(Ticket(event_id=hot, booking_id=booking["_id"], seat=seat, ticket_type_id=booking["ticket_type_id"]))
-                     for seat in range(1, 11)]
-        return iter(made)
 
     def post_booking():
         response = customer.post("/bookings", {"eventId": hot, "qty": 1}, format="json")
@@ -108,11 +94,6 @@ def main():
     def one_event_owned():
         assert organizer.get(f"/events/{ids[1]}").status_code == 200
 
-    def post_checkin():
-        body = {"code": next(codes), "gate": "North", "nonce": f"bench-{next(nonces):09d}"}
-        response = organizer.post(f"/events/{hot}/checkins", body, format="json")
-        assert response.status_code == 201, response.content
-
     requests = {
         "POST /bookings": post_booking,
         "GET /bookings/me (20 bookings)": my_bookings,
@@ -120,33 +101,19 @@ def main():
         "GET /events (20 events, memo off)": listing_without_memo,
         "GET /events/:id (public)": one_event,
         "GET /events/:id (owner)": one_event_owned,
-        "POST /events/:id/checkins": post_checkin,
     }
-    # Which requests each shortcut serves.
+    # Which requests each twin serves.
     serves = {
         "bookings.serializers.booking_output": ["POST /bookings", "GET /bookings/me (20 bookings)"],
         "notifications.services.booking_notice": ["POST /bookings"],
         "events.serializers.event_json": ["GET /events (20 events, memo on)", "GET /events (20 events, memo off)",
                                           "GET /events/:id (public)", "GET /events/:id (owner)"],
-        "tickets.serializers.checkin_output": ["POST /events/:id/checkins"],
-        "notifications.services.checkin_notice": ["POST /events/:id/checkins"],
-        "bookings.serializers.SeatsInput": ["POST /bookings"],
-        "eventbooking.pagination.QueryInput": ["POST /bookings", "GET /bookings/me (20 bookings)",
-                                               "GET /events (20 events, memo on)", "GET /events/:id (public)"],
-        "tickets.serializers.CheckinInput": ["POST /events/:id/checkins"],
     }
     switches = {twin.name: twin for twin in TWINS}
-    owners = {}  # input shortcut -> the class that defines it (its subclasses inherit the switch)
-    for cls in input_twins():
-        owner = next(klass for klass in cls.__mro__ if "plain_values" in vars(klass))
-        owners[f"{owner.__module__}.{owner.__qualname__}"] = owner
-    assert set(switches) | set(owners) <= set(serves), "a twin this benchmark does not measure"
+    assert set(switches) <= set(serves), "a twin this benchmark does not measure"
 
     def switch(name, on):
-        if name in switches:
-            switches[name].by_hand_on = on
-        else:
-            owners[name].plain_on = on
+        switches[name].by_hand_on = on
 
     def measure(request):
         request()  # warm
@@ -156,12 +123,10 @@ def main():
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         return cpu * 1000 / args.requests, args.requests / wall
 
-    runs = {}  # (request, shortcut or None) -> [(cpu ms, requests/s)]
+    runs = {}  # (request, twin switched off or None) -> [(cpu ms, requests/s)]
     for round_number in range(args.rounds):
         for request_name, request in requests.items():
-            if request is post_checkin:
-                codes = more_codes((1 + sum(request_name in names for names in serves.values())) * (args.requests + 1))
-            configs = [None] + [name for name, names in serves.items() if request_name in names and name in switches | owners]
+            configs = [None] + [name for name, names in serves.items() if request_name in names and name in switches]
             for name in configs if round_number % 2 == 0 else configs[::-1]:
                 if name:
                     switch(name, False)
@@ -170,6 +135,29 @@ def main():
                 finally:
                     if name:
                         switch(name, True)
+    # Each twin alone, on a document or body of this run: less noise than a whole request.
+    booking = collection("bookings").find_one({"event_id": hot})
+    event = collection("events").find_one({"_id": hot})
+
+    alone = {
+        "bookings.serializers.booking_output": ((booking, event), {}),
+        "notifications.services.booking_notice": ((booking, event), {}),
+        "events.serializers.event_json": ((event,), {"owned": True}),
+    }
+    print("each twin alone: microseconds of CPU per call, by hand / by the serializer")
+    for name, (call_args, kwargs) in alone.items():
+        forms = {"by hand": switches[name].by_hand, "serializer": switches[name].serialize}
+        figures = {}
+        for form, fn in forms.items():
+            samples = []
+            for _ in range(5):
+                started = time.process_time()
+                for _ in range(2000):
+                    fn(*call_args, **kwargs)
+                samples.append((time.process_time() - started) * 1e6 / 2000)
+            figures[form] = statistics.median(samples)
+        print(f"{name}\t{figures['by hand']:.1f} us by hand\t{figures['serializer']:.1f} us by the serializer")
+
     print(f"{args.rounds} rounds of {args.requests} requests; median CPU ms per request and requests/s; "
           "'off' is the serializer doing that one twin's work")
     for request_name in requests:

@@ -24,30 +24,11 @@ class SeatsInput(StrictSerializer):
         help_text="The ticket type; may be left out when the event sells one type.",
     )
 
-    PLAIN_FIELDS = {"eventId", "qty", "ticketTypeId"}
-
     def validate_qty(self, qty):
         most = max_tickets_per_booking()
         if qty > most:
             raise serializers.ValidationError(f"At most {most} tickets per booking.", code="max_value")
         return qty
-
-    @classmethod
-    def plain_values(cls, data):
-        """A body the serializer accepts unchanged (known fields only, ids that match their
-        pattern exactly with nothing to trim, qty a JSON integer within the limits): a copy
-        of it. None for any other body."""
-        if not isinstance(data, dict) or not data.keys() <= cls.PLAIN_FIELDS:
-            return None
-        ids = [(EVENT_ID, data.get("eventId"))] + ([(TICKET_TYPE_ID, data["ticketTypeId"])] if "ticketTypeId" in data else [])
-        qty = data.get("qty")
-        if (
-            all(isinstance(value, str) and pattern.fullmatch(value) for pattern, value in ids)
-            and type(qty) is int
-            and 1 <= qty <= max_tickets_per_booking()
-        ):
-            return dict(data)
-        return None
 
 
 class HoldInput(SeatsInput):
@@ -91,7 +72,6 @@ def idempotency_key(request):
 
 class BookingListInput(PageInput):
     status = serializers.ChoiceField(choices=[BookingStatus.CONFIRMED, BookingStatus.CANCELLED], required=False)
-    plain_params = ("page", "page_size", "status")
 
 
 class BookingOutput(serializers.Serializer):
@@ -171,7 +151,6 @@ class AttendeeListInput(PageInput):
         help_text="csv or xlsx: every matching row as a file (also chosen by `Accept: text/csv` or the XLSX media "
         "type); `page` and `page_size` are refused then.",
     )
-    plain_params = ("page", "page_size", "status", "sort")
 
 
 class AttendeeOutput(serializers.Serializer):

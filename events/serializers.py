@@ -187,7 +187,6 @@ class EventListInput(PageInput):
     date_to = DateBoundParam(upper=True, required=False)
     q = serializers.CharField(max_length=100, required=False)
     sort = sort_param(default="starts_at")
-    plain_params = ("page", "page_size", "sort")
 
     def validate(self, attrs):
         if "date_from" in attrs and "date_to" in attrs:
@@ -202,7 +201,6 @@ class EventListMineInput(EventListInput):
     status = serializers.ChoiceField(choices=EventStatus.values, required=False)
     # An organizer's dashboard: the newest first.
     sort = sort_param(default="-created_at")
-    plain_params = ("page", "page_size", "sort", "status")
 
 
 def types_shown(event):

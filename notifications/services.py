@@ -134,21 +134,6 @@ class CheckinNotice(serializers.Serializer):
     checked_in_at = serializers.DateTimeField()
 
 
-@twin_of(lambda checkin: CheckinNotice(checkin).data)
-def checkin_notice(checkin):
-    """CheckinNotice(checkin).data, built by hand as booking_notice is (every check-in sends one)."""
-    return {
-        "ticket_id": text(checkin["_id"]),
-        "event_id": text(checkin["event_id"]),
-        "booking_id": text(checkin["booking_id"]),
-        "ticket_type_id": text(checkin["ticket_type_id"]),
-        "ticket_type_name": text(checkin["ticket_type_name"]),
-        "gate": text(checkin["gate"]),
-        "scanned_at": when(checkin["scanned_at"]),
-        "checked_in_at": when(checkin["checked_in_at"]),
-    }
-
-
 def _message(kind, *, event, booking=None, customer_ids=(), entry=None, hold=None, checkin=None):
     """(recipients, payload, key) of a notification of `kind`; `key` names the notice
     in the log (notifications.log), the same whoever records it, or None."""
@@ -162,7 +147,7 @@ def _message(kind, *, event, booking=None, customer_ids=(), entry=None, hold=Non
     if kind == WAITLIST_CHANGED:
         return [event["organizer_id"]], WaitlistChangedNotice({"entry": entry, "event": event}).data, None
     if kind == CHECKIN_CREATED:
-        return [event["organizer_id"]], checkin_notice(checkin), f"{kind}:{checkin['_id']}"
+        return [event["organizer_id"]], CheckinNotice(checkin).data, f"{kind}:{checkin['_id']}"
     raise ValueError(f"unknown notification kind {kind!r}")
 
 

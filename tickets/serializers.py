@@ -1,8 +1,4 @@
-import re
-
 from rest_framework import serializers
-
-from eventbooking.output import integer, text, twin_of, when
 
 from eventbooking.pagination import PageInput
 from eventbooking.serializers import StrictSerializer
@@ -10,8 +6,6 @@ from tickets.selectors import TICKET_OR_BOOKING
 
 MAX_BATCH = 200
 NONCE = r"^[A-Za-z0-9_.:-]{8,64}$"
-PLAIN_NONCE = re.compile(NONCE[1:-1])
-PLAIN_SCAN = {"code", "gate", "nonce"}
 CODE_MAX = 200
 GATE_MAX = 64
 
@@ -25,17 +19,6 @@ class CheckinInput(StrictSerializer):
         error_messages={"invalid": "8-64 characters of A-Z a-z 0-9 _ . : -"},
     )
     scanned_at = serializers.DateTimeField(required=False, help_text="When the scanner read the code (default: now).")
-
-    @classmethod
-    def plain_values(cls, data):
-        """A plainly valid scan (online: strings with nothing to trim, no `scanned_at`): a
-        copy of it. None for any other body."""
-        if (isinstance(data, dict) and data.keys() == PLAIN_SCAN and all(type(value) is str for value in data.values())
-                and 0 < len(data["code"]) <= CODE_MAX and data["code"] == data["code"].strip()
-                and 0 < len(data["gate"]) <= GATE_MAX and data["gate"] == data["gate"].strip()
-                and PLAIN_NONCE.fullmatch(data["nonce"])):
-            return dict(data)
-        return None
 
 
 class CheckinBatchInput(StrictSerializer):
@@ -53,23 +36,6 @@ class CheckinOutput(serializers.Serializer):
     nonce = serializers.CharField()
     scanned_at = serializers.DateTimeField()
     checked_in_at = serializers.DateTimeField()
-
-
-@twin_of(lambda checkin: CheckinOutput(checkin).data)
-def checkin_output(checkin):
-    """CheckinOutput(checkin).data, built without DRF's per-field work (every scan answers one)."""
-    return {
-        "ticket_id": text(checkin["_id"]),
-        "event_id": text(checkin["event_id"]),
-        "booking_id": text(checkin["booking_id"]),
-        "seat": integer(checkin["seat"]),
-        "ticket_type_id": text(checkin["ticket_type_id"]),
-        "ticket_type_name": text(checkin["ticket_type_name"]),
-        "gate": text(checkin["gate"]),
-        "nonce": text(checkin["nonce"]),
-        "scanned_at": when(checkin["scanned_at"]),
-        "checked_in_at": when(checkin["checked_in_at"]),
-    }
 
 
 class BatchAnswer(serializers.Serializer):
