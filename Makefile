@@ -100,10 +100,11 @@ test: venv static mongo-server redis-server browser node-deps
 	$(BIN)/python devtools/services.py --mongo memory --redis -- $(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # The everyday loop: the tests that start no process of their own (not `slow`, not
-# `processes`: tests/conftest.py), in two processes; `make test` runs everything (docs/testing.md).
-test-fast: TEST_WORKERS = 2
+# `processes`: tests/conftest.py), in two processes that take tests one by one (no
+# module starts servers here, so nothing is gained by whole files); `make test` runs
+# everything (docs/testing.md).
 test-fast: venv static mongo-server redis-server
-	$(BIN)/python devtools/services.py --mongo memory --redis -- $(BIN)/python -m pytest $(XDIST) -q -m "not slow and not processes" $(PYTEST_ARGS)
+	$(BIN)/python devtools/services.py --mongo memory --redis -- $(BIN)/python -m pytest -n 2 --dist load -q -m "not slow and not processes" $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) devtools/mongo-server/target .data staticfiles
