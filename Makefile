@@ -99,10 +99,12 @@ XDIST = $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile)
 test: venv static mongo-server redis-server browser node-deps
 	$(BIN)/python devtools/services.py --mongo memory --redis -- $(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
-# The everyday loop: every test not marked slow, in two processes (docs/testing.md).
-test-fast: TEST_WORKERS = 2
-test-fast: venv static mongo-server redis-server browser node-deps
-	$(BIN)/python devtools/services.py --mongo memory --redis -- $(BIN)/python -m pytest $(XDIST) -q -m "not slow" $(PYTEST_ARGS)
+# The everyday loop: the tests that start no process of their own (not `slow`, not
+# `processes`: tests/conftest.py), in two processes that take tests one by one (no
+# module starts servers here, so nothing is gained by whole files); `make test` runs
+# everything (docs/testing.md).
+test-fast: venv static mongo-server redis-server
+	$(BIN)/python devtools/services.py --mongo memory --redis -- $(BIN)/python -m pytest -n 2 --dist load -q -m "not slow and not processes" $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) devtools/mongo-server/target .data staticfiles

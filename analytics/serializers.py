@@ -81,13 +81,6 @@ class SalesInput(QueryInput):
     def validate_tz(self, name):
         return _zone(name)
 
-    @classmethod
-    def validated(cls, data):
-        # `from` and `to` get their defaults in validate(), which the plain-query
-        # shortcut skips: always the serializer.
-        serializer = cls(data=data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
 
     def validate(self, attrs):
         zone = attrs["tz"]

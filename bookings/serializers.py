@@ -1,12 +1,12 @@
-from django.conf import settings
 from rest_framework import serializers
 
 from bookings.models import BookingStatus
 from eventbooking.ids import EVENT_ID, HOLD_ID, MAX_LENGTH, TICKET_TYPE_ID
 from eventbooking.money import MoneyField, from_cents
-from eventbooking.output import boolean, booking_sale, text, when
+from eventbooking.output import boolean, booking_sale, text, twin_of, when
 from eventbooking.pagination import PageInput
 from eventbooking.serializers import StrictSerializer, WholeNumberField
+from events.ticket_types import max_tickets_per_booking
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
@@ -25,35 +25,10 @@ class SeatsInput(StrictSerializer):
     )
 
     def validate_qty(self, qty):
-        most = settings.MAX_TICKETS_PER_BOOKING
+        most = max_tickets_per_booking()
         if qty > most:
             raise serializers.ValidationError(f"At most {most} tickets per booking.", code="max_value")
         return qty
-
-    @classmethod
-    def validated(cls, data):
-        """The validated body. A plainly valid one (the common request) gets the values the
-        serializer would give without building one; any other goes through the serializer,
-        so every 400 is the serializer's."""
-        if _plain_booking(data):
-            return dict(data)
-        serializer = cls(data=data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
-
-
-def _plain_booking(data):
-    """True for a body the serializer accepts unchanged: known fields only, ids that match
-    their pattern exactly (nothing to trim), qty a JSON integer within the limits."""
-    if not isinstance(data, dict) or not data.keys() <= {"eventId", "qty", "ticketTypeId"}:
-        return False
-    ids = [(EVENT_ID, data.get("eventId"))] + ([(TICKET_TYPE_ID, data["ticketTypeId"])] if "ticketTypeId" in data else [])
-    qty = data.get("qty")
-    return (
-        all(isinstance(value, str) and pattern.fullmatch(value) for pattern, value in ids)
-        and type(qty) is int
-        and 1 <= qty <= settings.MAX_TICKETS_PER_BOOKING
-    )
 
 
 class HoldInput(SeatsInput):
@@ -97,7 +72,6 @@ def idempotency_key(request):
 
 class BookingListInput(PageInput):
     status = serializers.ChoiceField(choices=[BookingStatus.CONFIRMED, BookingStatus.CANCELLED], required=False)
-    plain_params = ("page", "page_size", "status")
 
 
 class BookingOutput(serializers.Serializer):
@@ -119,9 +93,9 @@ class BookingOutput(serializers.Serializer):
     cancelled_at = serializers.DateTimeField(allow_null=True)
 
 
+@twin_of(lambda booking, event: BookingOutput({**booking, "event": event}).data)
 def booking_output(booking, event):
-    """BookingOutput({**booking, "event": event}).data, built without DRF's per-field work
-    (tests/bookings/test_output.py checks they are equal); BookingOutput stays the contract."""
+    """BookingOutput({**booking, "event": event}).data, built without DRF's per-field work."""
     return {
         "id": text(booking["_id"]),
         "event_id": text(booking["event_id"]),
@@ -177,7 +151,6 @@ class AttendeeListInput(PageInput):
         help_text="csv or xlsx: every matching row as a file (also chosen by `Accept: text/csv` or the XLSX media "
         "type); `page` and `page_size` are refused then.",
     )
-    plain_params = ("page", "page_size", "status", "sort")
 
 
 class AttendeeOutput(serializers.Serializer):

@@ -1,6 +1,6 @@
 """Values as DRF's output fields render them, for the JSON the hot paths build by hand
-(events/output.py, bookings/serializers.booking_output). Each is what the field's
-to_representation gives, with DRF's rule that a None attribute renders as null."""
+(OutputTwin, below). Each is what the field's to_representation gives, with DRF's rule that
+a None attribute renders as null."""
 
 from django.utils import timezone
 from rest_framework.fields import BooleanField
@@ -59,3 +59,36 @@ def when(value):
     value = value.astimezone(zone) if timezone.is_aware(value) else timezone.make_aware(value, zone)
     iso = value.isoformat()
     return iso[:-6] + "Z" if iso.endswith("+00:00") else iso
+
+
+# Every output contract that has a hand-built twin, in the order they were defined.
+TWINS = []
+
+
+class OutputTwin:
+    """An output contract in its two forms, defined side by side: `serialize` runs the
+    serializer (what the OpenAPI schema documents: the contract) and `by_hand` builds the
+    same JSON without DRF's per-field work, for a path where bench/bench_contracts.py
+    shows that pays. Calling the twin calls `by_hand` (the serializer while `by_hand_on`
+    is false: the benchmark measures both that way); tests/foundation/test_contract_twins.py
+    checks that both give the same JSON."""
+
+    def __init__(self, by_hand, serialize):
+        self.by_hand = by_hand
+        self.serialize = serialize
+        self.by_hand_on = True
+        self.name = f"{by_hand.__module__}.{by_hand.__name__}"
+        self.__doc__ = by_hand.__doc__
+        TWINS.append(self)
+
+    def __call__(self, *args, **kwargs):
+        return (self.by_hand if self.by_hand_on else self.serialize)(*args, **kwargs)
+
+    def __repr__(self):
+        return f"<OutputTwin {self.name}>"
+
+
+def twin_of(serialize):
+    """Decorates the hand-built function of the contract `serialize` (a function of the
+    same arguments that runs the serializer) into an OutputTwin."""
+    return lambda by_hand: OutputTwin(by_hand, serialize)

@@ -10,16 +10,12 @@ a view that takes no parameters refuses any, as lists refuse a parameter they
 do not know.
 """
 
-import re
-
 from rest_framework import serializers
-from rest_framework.fields import empty
 
 from eventbooking.serializers import StrictSerializer
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
-PLAIN_NUMBER = re.compile(r"[1-9][0-9]{0,8}")
 
 
 class QueryInput(StrictSerializer):
@@ -27,49 +23,6 @@ class QueryInput(StrictSerializer):
     parameter given is a 400 naming it. Subclass it to declare some.
 
     A parameter given empty (`?city=`) counts as absent; one given twice is a 400."""
-
-    # Parameters `validated` may read without the serializer: integer or choice
-    # fields that no validate() method looks at.
-    plain_params = ()
-
-    @classmethod
-    def validated(cls, data):
-        """The validated parameters of `data` (request.query_params). A query of only
-        `plain_params`, each given once with a plain valid value (the common query),
-        gets the values the serializer would give without building one (DRF copies
-        every field per instance); any other query goes through the serializer, so
-        every 400 is the serializer's."""
-        plain = cls._plain(data)
-        if plain is not None:
-            return plain
-        serializer = cls(data=data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
-
-    @classmethod
-    def _plain(cls, data):
-        """The values for a plain query; None when it is not one."""
-        if not hasattr(data, "getlist"):
-            return None
-        given = {}
-        for name in data:
-            values = data.getlist(name)
-            if len(values) != 1:
-                return None
-            if values[0] != "":
-                if name not in cls.plain_params:
-                    return None
-                given[name] = values[0]
-        values = {}
-        for name, field in cls._declared_fields.items():
-            if name in given:
-                value = _plain_value(field, given[name])
-                if value is None:
-                    return None
-                values[name] = value
-            elif field.default is not empty:
-                values[name] = field.default() if callable(field.default) else field.default
-        return values
 
     def to_internal_value(self, data):
         if hasattr(data, "getlist"):
@@ -86,18 +39,6 @@ class PageInput(QueryInput):
 
     page = serializers.IntegerField(min_value=1, max_value=1_000_000, default=1)
     page_size = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE)
-    plain_params = ("page", "page_size")
-
-
-def _plain_value(field, text):
-    """What `field` makes of `text` when that is plainly valid; None otherwise."""
-    if isinstance(field, serializers.ChoiceField):
-        return field.choice_strings_to_values.get(text)
-    if isinstance(field, serializers.IntegerField) and PLAIN_NUMBER.fullmatch(text):
-        number = int(text)
-        if (field.min_value is None or number >= field.min_value) and (field.max_value is None or number <= field.max_value):
-            return number
-    return None
 
 
 def paginate(coll, query, *, sort, page, page_size, projection=None):

@@ -7,7 +7,7 @@ sort, skip and limit, projected to `_id`, `version` and `created_at` (one small
 query; it decides membership, order and, on a last page, the count, exactly as a
 full query would). Each head whose (id, version, created_at) this process holds is
 served from memory; the others are fetched in one `find` by `_id` and rendered
-(events/output.py) and kept.
+(events/serializers.py) and kept.
 
 Why nothing older than an acknowledged write is served (the argument of the event
 cache, docs/architecture.md "Cache"): every write that changes what a reader is
@@ -32,7 +32,7 @@ from django.conf import settings
 from eventbooking.mongo import events
 from eventbooking.pagination import page_of
 from eventbooking.timeutil import now
-from events.output import event_json
+from events.serializers import event_json
 from events.store import NO_MARKERS
 
 HEAD = {"version": 1, "created_at": 1}

@@ -7,6 +7,11 @@ from django_mongodb_backend.fields import ArrayField, EmbeddedModelArrayField, O
 from django_mongodb_backend.models import EmbeddedModel
 
 
+# The sorts a listing offers: API name -> stored field; each stored one has an index
+# with status (Event.Meta.indexes). `price` sorts by the lowest price of an event's types.
+SORT_FIELDS = {"starts_at": "starts_at", "price": "price_cents", "title": "title_key", "created_at": "created_at"}
+
+
 class EventStatus(models.TextChoices):
     DRAFT = "DRAFT", "Draft"
     PUBLISHED = "PUBLISHED", "Published"

@@ -9,13 +9,9 @@ from eventbooking.money import to_cents
 from eventbooking.mongo import events
 from events.cache import event_cache_get
 from events.listing import event_page_json
-from events.models import EventStatus
+from events.models import SORT_FIELDS, EventStatus
 from events.errors import EventNotFound
 from events.store import NO_MARKERS
-
-# API name -> stored field; each stored one has an index with status (events/models.py).
-# `price` sorts by the lowest price of an event's ticket types.
-SORT_FIELDS = {"starts_at": "starts_at", "price": "price_cents", "title": "title_key", "created_at": "created_at"}
 
 
 def event_get_visible(*, event_id, user):

@@ -1,20 +1,18 @@
 import re
 from datetime import UTC, date, datetime, time
 
-from django.conf import settings
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-
 from eventbooking.ids import TICKET_TYPE_ID
 from eventbooking.money import MoneyField, to_cents
+from eventbooking.output import boolean, integer, money, text, twin_of, when
 from eventbooking.pagination import PageInput
 from eventbooking.serializers import StrictSerializer, WholeNumberField
-from events.models import Event, EventStatus
-from events.output import types_shown
-from events.selectors import SORT_FIELDS
-from events.ticket_types import MAX_TYPES
+from eventbooking.timeutil import now
+from events.models import SORT_FIELDS, Event, EventStatus
+from events.ticket_types import MAX_TYPES, max_tickets_per_booking
 
 TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 TAG_MESSAGE = "Tags are 1-32 letters, digits or dashes."
@@ -75,7 +73,7 @@ class TicketTypeInput(StrictSerializer):
     capacity = WholeNumberField(min_value=1, max_value=1_000_000, required=False)
     sales_start = AwareDateTimeField(required=False, allow_null=True)
     sales_end = AwareDateTimeField(required=False, allow_null=True)
-    max_per_booking = WholeNumberField(min_value=1, max_value=settings.MAX_TICKETS_PER_BOOKING, required=False, allow_null=True)
+    max_per_booking = WholeNumberField(min_value=1, max_value=max_tickets_per_booking(), required=False, allow_null=True)
     sort_order = WholeNumberField(min_value=-1000, max_value=1000, required=False)
     remove = serializers.BooleanField(
         required=False, help_text="With `id` alone, in PATCH /events/:id: delete this type (refused once it has sales)."
@@ -189,7 +187,6 @@ class EventListInput(PageInput):
     date_to = DateBoundParam(upper=True, required=False)
     q = serializers.CharField(max_length=100, required=False)
     sort = sort_param(default="starts_at")
-    plain_params = ("page", "page_size", "sort")
 
     def validate(self, attrs):
         if "date_from" in attrs and "date_to" in attrs:
@@ -204,7 +201,27 @@ class EventListMineInput(EventListInput):
     status = serializers.ChoiceField(choices=EventStatus.values, required=False)
     # An organizer's dashboard: the newest first.
     sort = sort_param(default="-created_at")
-    plain_params = ("page", "page_size", "sort", "status")
+
+
+def types_shown(event):
+    """The event's types with what they show: seats bookable now, sold out, on sale."""
+    moment = now()
+    shown = []
+    for ticket_type in event.get("types") or []:
+        left = min(ticket_type["seats_available"], event["seats_available"])
+        start, end = ticket_type["sales_start"], ticket_type["sales_end"]
+        on_sale = (start is None or start <= moment) and (end is None or moment < end)
+        shown.append({**ticket_type, "seats_available": max(left, 0), "sold_out": left <= 0, "on_sale": on_sale})
+    return shown
+
+
+def sold_out(event):
+    return event["seats_available"] <= 0
+
+
+def waitlist_waiting(event):
+    """Customers waiting in the event's lines, all types together."""
+    return sum(t.get("waitlist_waiting", 0) for t in event.get("types") or [])
 
 
 class TicketTypeOutput(serializers.Serializer):
@@ -263,7 +280,7 @@ class EventOutput(serializers.Serializer):
 
     @extend_schema_field(serializers.BooleanField())
     def get_sold_out(self, event):
-        return event["seats_available"] <= 0
+        return sold_out(event)
 
     @extend_schema_field(TicketTypeOutput(many=True))
     def get_types(self, event):
@@ -288,4 +305,65 @@ class OwnedEventOutput(EventOutput):
 
     @extend_schema_field(serializers.IntegerField())
     def get_waitlist_waiting(self, event):
-        return sum(t.get("waitlist_waiting", 0) for t in event.get("types") or [])
+        return waitlist_waiting(event)
+
+
+# The hand-built twin of EventOutput and OwnedEventOutput (eventbooking.output.OutputTwin).
+
+def type_json(shown, owned):
+    out = {
+        "id": text(shown["id"]),
+        "name": text(shown["name"]),
+        "price": money(shown["price_cents"]),
+        "capacity": integer(shown["capacity"]),
+        "seats_available": integer(shown["seats_available"]),
+        "sold_out": boolean(shown["sold_out"]),
+        "on_sale": boolean(shown["on_sale"]),
+        "sales_start": when(shown.get("sales_start")),
+        "sales_end": when(shown.get("sales_end")),
+        "max_per_booking": integer(shown.get("max_per_booking")),
+        "sort_order": integer(shown["sort_order"]),
+    }
+    if owned:
+        out["tickets_sold"] = integer(shown["tickets_sold"])
+        out["revenue"] = money(shown["revenue_cents"])
+        out["seats_held"] = integer(shown.get("seats_held", 0))
+        out["waitlist_waiting"] = integer(shown.get("waitlist_waiting", 0))
+    return out
+
+
+@twin_of(lambda doc, *, owned=False: (OwnedEventOutput if owned else EventOutput)(doc).data)
+def event_json(doc, *, owned=False):
+    """EventOutput(doc).data, or OwnedEventOutput(doc).data with owned=True, built without
+    DRF's per-field work (the listings, one event). A field added to a serializer must be
+    added here too (tests/foundation/test_contract_twins.py fails until it is)."""
+    price = money(doc["price_cents"])
+    out = {
+        "id": text(doc["_id"]),
+        "title": text(doc["title"]),
+        "description": text(doc["description"]),
+        "city": text(doc["city"]),
+        "venue": text(doc["venue"]),
+        "tags": None if doc["tags"] is None else [text(tag) for tag in doc["tags"]],
+        "starts_at": when(doc.get("starts_at")),
+        "price_from": price,
+        "price": price,
+        "capacity": integer(doc["capacity"]),
+        "quota": integer(doc.get("quota")),
+        "seats_available": integer(doc["seats_available"]),
+        "sold_out": sold_out(doc),
+        "types": [type_json(shown, owned) for shown in types_shown(doc)],
+        "status": text(doc["status"]),
+        "organizer_id": text(doc["organizer_id"]),
+        "published_at": when(doc.get("published_at")),
+        "cancelled_at": when(doc.get("cancelled_at")),
+        "cancel_reason": text(doc["cancel_reason"]),
+        "created_at": when(doc["created_at"]),
+        "updated_at": when(doc["updated_at"]),
+    }
+    if owned:
+        out["tickets_sold"] = integer(doc["tickets_sold"])
+        out["revenue"] = money(doc["revenue_cents"])
+        out["seats_held"] = integer(doc.get("seats_held", 0))
+        out["waitlist_waiting"] = waitlist_waiting(doc)
+    return out

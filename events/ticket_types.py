@@ -17,11 +17,22 @@ deleted or shrunk below what it sold and holds, and a new price applies to later
 bookings only (a booking keeps its unit price).
 """
 
+from django.conf import settings
+
 from eventbooking.ids import TICKET_TYPE, next_public_id
 from events.errors import CapacityBelowSold, InvalidTypes, TicketTypeNotFound, TicketTypeRequired, TypeHasSales
 
 DEFAULT_TYPE_NAME = "General admission"
 MAX_TYPES = 20
+
+
+def max_tickets_per_booking():
+    """The most tickets one booking may take, whatever its type; a hold and a place in a
+    waiting line take at most as many, and a type's own `max_per_booking` may only lower
+    it (MAX_TICKETS_PER_BOOKING). Every check of the limit reads it here."""
+    return settings.MAX_TICKETS_PER_BOOKING
+
+
 # Fields an organizer sets; the counters are ours.
 EDITABLE = ("name", "price_cents", "capacity", "sales_start", "sales_end", "max_per_booking", "sort_order")
 

@@ -4,7 +4,7 @@ from rest_framework.response import Response
 
 from accounts.permissions import ANYONE, ORGANIZERS, RolePermission
 from eventbooking.schema import api_doc, page_of
-from events.output import event_json
+from events.serializers import event_json
 from events.selectors import event_get_visible, event_list_mine, event_list_public
 from events.serializers import (
     EventCancelInput,
@@ -37,7 +37,7 @@ EVENT_FOR_VIEWER = OpenApiResponse(
 )
 
 
-# Documented by the serializers (the schema), rendered by event_json (events/output.py).
+# Documented by the serializers (the schema), rendered by event_json (events/serializers.py).
 def owned(doc):
     return event_json(doc, owned=True)
 

@@ -5,7 +5,6 @@ from eventbooking.pagination import PageInput
 
 class NoticeListInput(PageInput):
     after = serializers.IntegerField(min_value=0, max_value=10**18 - 1, required=False)
-    plain_params = ("page", "page_size", "after")
 
 
 class NoticeOutput(serializers.Serializer):

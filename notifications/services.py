@@ -24,7 +24,7 @@ import logging
 from rest_framework import serializers
 
 from eventbooking.money import MoneyField
-from eventbooking.output import booking_sale, integer, money, text, when
+from eventbooking.output import booking_sale, integer, money, text, twin_of, when
 from notifications.log import notice_record
 from notifications.realtime import dispatcher
 
@@ -64,10 +64,10 @@ class BookingNotice(serializers.Serializer):
     cancelled_at = serializers.DateTimeField(source="booking.cancelled_at", allow_null=True)
 
 
+@twin_of(lambda booking, event: BookingNotice({"booking": booking, "event": event}).data)
 def booking_notice(booking, event):
     """BookingNotice({"booking": booking, "event": event}).data, built without DRF's
-    per-field work: every booking sends one (tests/realtime/test_notice.py checks they
-    are equal); BookingNotice stays the contract."""
+    per-field work: every booking sends one."""
     return {
         "booking_id": text(booking["_id"]),
         "event_id": text(event["_id"]),
@@ -134,20 +134,6 @@ class CheckinNotice(serializers.Serializer):
     checked_in_at = serializers.DateTimeField()
 
 
-def checkin_notice(checkin):
-    """CheckinNotice(checkin).data, built by hand as booking_notice is (every check-in sends one)."""
-    return {
-        "ticket_id": text(checkin["_id"]),
-        "event_id": text(checkin["event_id"]),
-        "booking_id": text(checkin["booking_id"]),
-        "ticket_type_id": text(checkin["ticket_type_id"]),
-        "ticket_type_name": text(checkin["ticket_type_name"]),
-        "gate": text(checkin["gate"]),
-        "scanned_at": when(checkin["scanned_at"]),
-        "checked_in_at": when(checkin["checked_in_at"]),
-    }
-
-
 def _message(kind, *, event, booking=None, customer_ids=(), entry=None, hold=None, checkin=None):
     """(recipients, payload, key) of a notification of `kind`; `key` names the notice
     in the log (notifications.log), the same whoever records it, or None."""
@@ -161,7 +147,7 @@ def _message(kind, *, event, booking=None, customer_ids=(), entry=None, hold=Non
     if kind == WAITLIST_CHANGED:
         return [event["organizer_id"]], WaitlistChangedNotice({"entry": entry, "event": event}).data, None
     if kind == CHECKIN_CREATED:
-        return [event["organizer_id"]], checkin_notice(checkin), f"{kind}:{checkin['_id']}"
+        return [event["organizer_id"]], CheckinNotice(checkin).data, f"{kind}:{checkin['_id']}"
     raise ValueError(f"unknown notification kind {kind!r}")
 
 

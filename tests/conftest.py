@@ -23,7 +23,19 @@ APP_COLLECTIONS = [
 ]
 
 
+# A test that starts processes of its own (daphne, a database on files, a browser, a
+# command) is marked `processes`, which the everyday loop leaves out (make test-fast): one
+# using these fixtures (directly or through another fixture), or in a module that starts
+# processes itself (it imports one of these names).
+PROCESS_FIXTURES = {"server", "start_server", "own_database", "chromium"}
+PROCESS_STARTERS = {"DaphneServer", "LocalMongo", "RedisProcess", "ReconcilerProcess", "process_env", "subprocess"}
+
+
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = vars(getattr(item, "module", None) or object)
+        if PROCESS_FIXTURES & set(getattr(item, "fixturenames", ())) or PROCESS_STARTERS & set(module):
+            item.add_marker(pytest.mark.processes)
     local = os.environ.get("EVENTBOOKING_LOCAL_MONGO")
     if not local:
         return

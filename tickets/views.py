@@ -73,7 +73,7 @@ class CheckinView(Endpoint):
     def post(self, request, event_id):
         data = s.CheckinInput.validated(request.data)
         checkin, replayed = checkin_scan(event_id=event_id, actor=request.user, **data)
-        return Response(s.checkin_output(checkin), status=status.HTTP_201_CREATED,
+        return Response(s.CheckinOutput(checkin).data, status=status.HTTP_201_CREATED,
                         headers={REPLAYED_HEADER: "true"} if replayed else None)
 
     @api_doc(
@@ -110,7 +110,7 @@ class CheckinBatchView(Endpoint):
         results = []
         for scan, (code, answer) in zip(scans, answers):
             if code == 201:
-                results.append({"nonce": scan["nonce"], "status": 201, "checkin": s.checkin_output(answer), "error": None})
+                results.append({"nonce": scan["nonce"], "status": 201, "checkin": s.CheckinOutput(answer).data, "error": None})
             else:
                 error = error_body(answer.code, answer.message, **answer.extra)["error"]
                 results.append({"nonce": scan["nonce"], "status": code, "checkin": None, "error": error})

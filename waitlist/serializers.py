@@ -1,13 +1,13 @@
-from django.conf import settings
 from rest_framework import serializers
 
 from eventbooking.ids import MAX_LENGTH, TICKET_TYPE_ID
 from eventbooking.serializers import StrictSerializer, WholeNumberField
+from events.ticket_types import max_tickets_per_booking
 from waitlist.line import BOOKED, CLOSED, EXPIRED, OFFERED, WAITING
 
 
 class WaitlistJoinInput(StrictSerializer):
-    qty = WholeNumberField(min_value=1, max_value=settings.MAX_TICKETS_PER_BOOKING)
+    qty = WholeNumberField(min_value=1, max_value=max_tickets_per_booking())
     ticketTypeId = serializers.RegexField(
         rf"^{TICKET_TYPE_ID.pattern}$", max_length=MAX_LENGTH, required=False,
         error_messages={"invalid": "A ticket type id looks like TT-0001."},

@@ -1,4 +1,4 @@
-"""The events' JSON on the hot paths (events/output.py) is exactly what the output
+"""The events' JSON on the hot paths (events/serializers.py) is exactly what the output
 serializers, which the OpenAPI schema describes, give: for many varied documents,
 as built and as read back from the database."""
 
@@ -12,7 +12,7 @@ from rest_framework.renderers import JSONRenderer
 
 from eventbooking.mongo import collection
 from eventbooking.timeutil import now
-from events.output import event_json
+from events.serializers import event_json
 from events.serializers import EventOutput, OwnedEventOutput
 from events.store import NO_MARKERS, event_insert
 
