@@ -106,7 +106,7 @@ def main():
     serves = {
         "bookings.serializers.booking_output": ["POST /bookings", "GET /bookings/me (20 bookings)"],
         "notifications.services.booking_notice": ["POST /bookings"],
-        "events.serializers.event_json": ["GET /events (20 events, memo on)", "GET /events (20 events, memo off)",
+        "events.output.event_json": ["GET /events (20 events, memo on)", "GET /events (20 events, memo off)",
                                           "GET /events/:id (public)", "GET /events/:id (owner)"],
     }
     switches = {twin.name: twin for twin in TWINS}
@@ -142,7 +142,7 @@ def main():
     alone = {
         "bookings.serializers.booking_output": ((booking, event), {}),
         "notifications.services.booking_notice": ((booking, event), {}),
-        "events.serializers.event_json": ((event,), {"owned": True}),
+        "events.output.event_json": ((event,), {"owned": True}),
     }
     print("each twin alone: microseconds of CPU per call, by hand / by the serializer")
     for name, (call_args, kwargs) in alone.items():

@@ -32,7 +32,7 @@ from django.conf import settings
 from eventbooking.mongo import events
 from eventbooking.pagination import page_of
 from eventbooking.timeutil import now
-from events.serializers import event_json
+from events.output import event_json
 from events.store import NO_MARKERS
 
 HEAD = {"version": 1, "created_at": 1}

@@ -4,16 +4,14 @@ from rest_framework.response import Response
 
 from accounts.permissions import ANYONE, ORGANIZERS, RolePermission
 from eventbooking.schema import api_doc, page_of
-from events.serializers import event_json
+from events.output import EventOutput, OwnedEventOutput, event_json
 from events.selectors import event_get_visible, event_list_mine, event_list_public
 from events.serializers import (
     EventCancelInput,
     EventInput,
     EventListInput,
     EventListMineInput,
-    EventOutput,
     EventTypesInput,
-    OwnedEventOutput,
 )
 from events.services import event_cancel, event_create, event_delete, event_publish, event_update
 from eventbooking.endpoint import Endpoint

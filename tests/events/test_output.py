@@ -12,8 +12,8 @@ from rest_framework.renderers import JSONRenderer
 
 from eventbooking.mongo import collection
 from eventbooking.timeutil import now
-from events.serializers import event_json
-from events.serializers import EventOutput, OwnedEventOutput
+from events.output import event_json
+from events.output import EventOutput, OwnedEventOutput
 from events.store import NO_MARKERS, event_insert
 
 STATUSES = ["DRAFT", "PUBLISHED", "CANCELLED"]

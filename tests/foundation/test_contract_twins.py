@@ -36,7 +36,7 @@ def event_args():
 OUTPUTS = {
     "bookings.serializers.booking_output": booking_args,
     "notifications.services.booking_notice": booking_args,
-    "events.serializers.event_json": event_args,
+    "events.output.event_json": event_args,
 }
 
 
