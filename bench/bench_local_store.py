@@ -3,7 +3,7 @@ commit before each acknowledgement (group commit), without and with fsync.
 
     .venv/bin/python bench/bench_local_store.py [--seconds 4] [--warmup 8] [--writers 1,16] [--modes background,ack,fsync]
     .venv/bin/python devtools/services.py --redis -- .venv/bin/python bench/bench_local_store.py \
-        --bookings [--modes background,ack,fsync] [bench_compare.py's options ...]
+        --bookings [--modes background,ack,fsync] [--other-jar NAME=JAR] [bench_compare.py's options ...]
 
 Each mode gets a server of its own (devtools/mongo-server's jar, `--backend h2` on a fresh
 temporary folder). Per writer count: W processes each insert one document at a time for
@@ -11,7 +11,8 @@ temporary folder). Per writer count: W processes each insert one document at a t
 (updates/s). CPU ms per write is the Java process's (user + system from /proc) over the
 window, after --warmup seconds of both (the JIT's CPU counts as the process's). Mode
 `background` is `--commit background` (a commit about once a second: what a SIGKILL
-loses), `ack` the default (`--commit ack`), `fsync` is `--fsync`.
+loses), `ack` the default (`--commit ack`), `fsync` is `--fsync`. `--other-jar NAME=JAR`
+adds a mode NAME: another build of the server (e.g. from an earlier commit), default commit.
 
 --bookings: the API instead. Each mode's server runs at once; bench/bench_compare.py then
 runs this checkout twice, the first mode's server against each other mode's in turn
@@ -34,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 JAR = ROOT / "devtools" / "mongo-server" / "target" / "local-mongo.jar"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 MODES = {"background": ["--commit", "background"], "ack": [], "fsync": ["--fsync"]}
+JARS = {}  # mode -> another jar (--other-jar), run with the default commit
 
 
 def cpu_seconds(pid):
@@ -82,7 +84,7 @@ def run(uri, pid, kind, writers, seconds):
 def start(mode, data):
     """The local server on h2 in `mode` over the folder `data`; returns (process, uri)."""
     server = subprocess.Popen(
-        ["java", "-Xss512k", "-jar", str(JAR), "--port", "0", "--backend", "h2", "--data", str(data), *MODES[mode]],
+        ["java", "-Xss512k", "-jar", str(JARS.get(mode, JAR)), "--port", "0", "--backend", "h2", "--data", str(data), *MODES[mode]],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     return server, f"mongodb://{server.stdout.readline().split()[1]}/?directConnection=true"
 
@@ -113,7 +115,13 @@ def main(argv):
     parser.add_argument("--warmup", type=float, default=8, help="seconds of writes before the first row, per server")
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--bookings", action="store_true")
+    parser.add_argument("--other-jar", action="append", default=[], metavar="NAME=JAR",
+                        help="one more mode NAME (list it in --modes): the jar at JAR, e.g. built from an earlier "
+                             "commit, with its default commit")
     args, rest = parser.parse_known_args(argv)
+    for item in args.other_jar:
+        name, _, path = item.partition("=")
+        MODES[name], JARS[name] = [], Path(path)
     if args.bookings:
         warmup = ["--warmup", f"{args.warmup:g}"] if "--warmup" in argv else []
         return bookings(args.modes.split(","), ["--seconds", f"{args.seconds:g}", *warmup, *rest])

@@ -33,6 +33,10 @@ def test_an_unreachable_database_answers_503_and_the_service_recovers_by_itself(
         ("POST", "/holds", cust, {"eventId": event["id"], "qty": 1}),
         ("POST", f"/events/{event['id']}/waitlist", cust, {"qty": 1}),
         ("GET", "/waitlist/me", cust, None),
+        ("DELETE", "/waitlist/WL-0001", cust, None),
+        ("GET", "/holds/me", cust, None),
+        ("GET", "/holds/HLD-0001", cust, None),
+        ("DELETE", "/holds/HLD-0001", cust, None),
         ("POST", "/login", None, {"email": customer.email, "password": "Correct-Horse-42"}),
         ("GET", "/analytics/me", org, None),
     ]

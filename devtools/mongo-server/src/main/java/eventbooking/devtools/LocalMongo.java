@@ -137,9 +137,8 @@ public final class LocalMongo {
      * fsync, each commit is also forced to the disk.
      */
     private static MongoBackend durableH2(Path file, boolean fsync) {
-        // A commit writes every page a write changed whole, its documents serialized again: pages
-        // of at most 16 entries instead of the library's 48 leave less to serialize per commit.
-        MVStore store = new MVStore.Builder().fileName(file.toString()).autoCommitDisabled().keysPerPage(16).open();
+        CommitGate gate = CommitGate.open(file, fsync);
+        MVStore store = gate.store();
         // Each commit writes a new chunk. The library reuses the space of a replaced chunk only 45 s
         // later, in case the disk has not yet written the chunks that replaced it (a power loss), so
         // a busy store would grow by 45 s of commits. With fsync every commit is on the disk before
@@ -161,7 +160,6 @@ public final class LocalMongo {
             syncer.setDaemon(true);
             syncer.start();
         }
-        CommitGate gate = new CommitGate(store, fsync);
         return new H2Backend(store) {
             @Override
             public Document handleCommand(Channel channel, String db, String command, Document query) {
