@@ -1,6 +1,9 @@
 package eventbooking.devtools;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.h2.mvstore.MVStore;
 
@@ -49,6 +52,9 @@ public final class IndexedBackends {
     }
 
     public static class H2 extends H2Backend {
+        /** While a database opens: its collections' indexes, built once it is open. */
+        private static final ThreadLocal<Map<String, List<SecondaryIndex<Object>>>> OPENING = new ThreadLocal<>();
+
         public H2(MVStore store) {
             super(store);
         }
@@ -57,15 +63,49 @@ public final class IndexedBackends {
             super(fileName);
         }
 
+        /**
+         * The store's indexes are in memory only: when a database opens (the store's databases
+         * open with the backend), each collection with indexes is read once and every index of
+         * it built from that read. An index created later builds as the library builds any index.
+         */
         @Override
         protected MongoDatabase openOrCreateDatabase(String databaseName) {
-            return new H2Database(databaseName, getMvStore(), getCursorRegistry()) {
-                @Override
-                protected Index<Object> openOrCreateSecondaryIndex(String collection, String name, List<IndexKey> keys,
-                                                                  boolean sparse) {
-                    return new SecondaryIndex<>(name, keys, sparse);
+            Map<String, List<SecondaryIndex<Object>>> opening = new LinkedHashMap<>();
+            OPENING.set(opening);
+            MongoDatabase database;
+            try {
+                database = new H2Database(databaseName, getMvStore(), getCursorRegistry()) {
+                    @Override
+                    protected Index<Object> openOrCreateSecondaryIndex(String collection, String name,
+                                                                      List<IndexKey> keys, boolean sparse) {
+                        SecondaryIndex<Object> index = new SecondaryIndex<>(name, keys, sparse);
+                        Map<String, List<SecondaryIndex<Object>>> deferred = OPENING.get();
+                        if (deferred != null) {
+                            index.defer();
+                            deferred.computeIfAbsent(collection, c -> new ArrayList<>()).add(index);
+                        }
+                        return index;
+                    }
+                };
+            } finally {
+                OPENING.remove();
+            }
+            opening.forEach((collectionName, indexes) -> build(database, collectionName, indexes));
+            return database;
+        }
+
+        /** One read of the collection for all its indexes; a document's position in the store is its _id. */
+        private static void build(MongoDatabase database, String collectionName, List<SecondaryIndex<Object>> indexes) {
+            @SuppressWarnings("unchecked")
+            MongoCollection<Object> collection = (MongoCollection<Object>) database.resolveCollection(collectionName, false);
+            if (collection != null) {
+                for (Document document : collection.queryAll()) {
+                    for (SecondaryIndex<Object> index : indexes) {
+                        index.add(document, document.get("_id"), collection);
+                    }
                 }
-            };
+            }
+            indexes.forEach(SecondaryIndex::built);
         }
 
         @Override

@@ -24,7 +24,7 @@ import de.bwaldvogel.mongo.bson.Document;
  * ({@code openOrCreateSecondaryIndex} returns an {@code EmptyIndex}). Kept in memory for both
  * backends: an ordered set of (key values, position) plus each document's entries by its _id.
  * The h2 store does not persist it: it is rebuilt from the documents when the database opens
- * (the library's {@code addIndex} builds any index that is empty), one pass per index.
+ * ({@link IndexedBackends.H2}: one pass over a collection for all its indexes).
  *
  * <p>Maintained by the library's own calls (add, updateInPlace, remove) like its unique indexes;
  * read only through {@link IndexPlan}, which the patched {@code AbstractMongoCollection} asks
@@ -61,6 +61,7 @@ public final class SecondaryIndex<P> extends Index<P> {
     private final Map<KeyValue, Indexed> byId = new ConcurrentHashMap<>();
     private final AtomicLong size = new AtomicLong();
     private volatile boolean multikey;
+    private volatile boolean deferred;
 
     public SecondaryIndex(String name, List<IndexKey> keys, boolean sparse) {
         super(name, keys, sparse);
@@ -88,8 +89,16 @@ public final class SecondaryIndex<P> extends Index<P> {
         return Integer.compare(a.side, b.side);
     }
 
-    int keyCount() {
-        return order.length;
+    /**
+     * Built later by its opener (IndexedBackends.H2, one pass over the collection for all its
+     * indexes), not by the library's addIndex, which builds only an index that says it is empty.
+     */
+    void defer() {
+        deferred = true;
+    }
+
+    void built() {
+        deferred = false;
     }
 
     boolean isMultikey() {
@@ -186,7 +195,7 @@ public final class SecondaryIndex<P> extends Index<P> {
 
     @Override
     public boolean isEmpty() {
-        return byId.isEmpty();
+        return byId.isEmpty() && !deferred;
     }
 
     @Override
