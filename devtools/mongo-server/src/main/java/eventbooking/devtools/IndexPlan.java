@@ -22,7 +22,7 @@ import de.bwaldvogel.mongo.backend.AbstractUniqueIndex;
 import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.IndexKey;
 import de.bwaldvogel.mongo.backend.KeyValue;
-import de.bwaldvogel.mongo.backend.ValueComparator;
+import de.bwaldvogel.mongo.bson.Decimal128;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.bson.ObjectId;
 
@@ -458,7 +458,7 @@ public final class IndexPlan<P> {
             return 0;
         }
         if (value instanceof Number) {
-            return value.getClass().getSimpleName().equals("Decimal128") ? 0 : 1;
+            return value instanceof Decimal128 ? 0 : 1;
         }
         if (value instanceof String) {
             return 2;
@@ -518,7 +518,7 @@ public final class IndexPlan<P> {
         if (distinct) {
             positions = positions.distinct();
         }
-        List<P> natural = positions.sorted(ValueComparator.asc()).toList();
+        List<P> natural = positions.sorted((a, b) -> SecondaryIndex.compareValues(a, b, true)).toList();
         return natural.stream().map(counted).filter(java.util.Objects::nonNull);
     }
 
@@ -595,7 +595,7 @@ public final class IndexPlan<P> {
                 entries.add(entry);
             }
             // Ties of the sort in the natural order, as the scan's stable sort leaves them.
-            entries.sort((a, b) -> ValueComparator.asc().compare(a.position, b.position));
+            entries.sort((a, b) -> SecondaryIndex.compareValues(a.position, b.position, true));
             for (SecondaryIndex.Entry entry : entries) {
                 @SuppressWarnings("unchecked")
                 Document document = fetch.apply((P) entry.position);
@@ -611,7 +611,7 @@ public final class IndexPlan<P> {
 
         private boolean sameRun(SecondaryIndex.Entry a, SecondaryIndex.Entry b) {
             for (int i = runStart; i < runStart + runSlots; i++) {
-                if (ValueComparator.asc().compare(a.key[i], b.key[i]) != 0) {
+                if (SecondaryIndex.compareValues(a.key[i], b.key[i], true) != 0) {
                     return false;
                 }
             }
