@@ -53,6 +53,7 @@ public final class IndexPlan<P> {
 
     private static final int MAX_POINTS = 64;
 
+
     private final String indexName;
     private final Document keyPattern;
     private final List<Scan> scans;
@@ -65,8 +66,9 @@ public final class IndexPlan<P> {
     private final int runKeys; // > 0: the sort has keys beyond them, which order each run
 
     /** One range of one index, and whether an entry in it matches the whole filter by its keys alone. */
+    /** countable: every entry between the bounds matches the whole filter (counted without reading it). */
     private record Scan(SecondaryIndex<?> index, SecondaryIndex.Entry from, SecondaryIndex.Entry to,
-                        boolean exact, int rangeSlot, Range range) {
+                        boolean countable) {
     }
 
     private record Range(Object lower, boolean lowerInclusive, Object upper, boolean upperInclusive) {
@@ -356,7 +358,17 @@ public final class IndexPlan<P> {
         Object[] prefix = point.toArray();
         if (range == null) {
             return new Scan(index, new SecondaryIndex.Entry(prefix, null, -1), new SecondaryIndex.Entry(prefix, null, 1),
-                exact, -1, null);
+                exact);
+        }
+        // An open side ends where the bound's type ends: every entry in the range is then of the
+        // bound's type, as a match must be (MongoDB compares values of one type only).
+        int type = rank(range.lower() != null ? range.lower() : range.upper());
+        boolean countable = exact && (range.lower() == null || range.upper() == null || rank(range.lower()) == rank(range.upper()));
+        if (range.lower() == null) {
+            range = new Range(lowest(type), true, range.upper(), range.upperInclusive());
+        } else if (range.upper() == null) {
+            // strings end before the next type, documents (an empty one is the lowest)
+            range = new Range(range.lower(), range.lowerInclusive(), highest(type), type != 2);
         }
         boolean ascending = index.getKeys().get(rangeSlot).isAscending();
         Object first = ascending ? range.lower() : range.upper();
@@ -367,7 +379,29 @@ public final class IndexPlan<P> {
             : new SecondaryIndex.Entry(append(prefix, first), null, firstInclusive ? -1 : 1);
         SecondaryIndex.Entry to = last == null ? new SecondaryIndex.Entry(prefix, null, 1)
             : new SecondaryIndex.Entry(append(prefix, last), null, lastInclusive ? 1 : -1);
-        return new Scan(index, from, to, exact, rangeSlot, range);
+        return new Scan(index, from, to, countable);
+    }
+
+    /** The lowest value of a type class (rank), in the library's order. */
+    private static Object lowest(int type) {
+        return switch (type) {
+            case 1 -> Double.NEGATIVE_INFINITY;
+            case 2 -> "";
+            case 3 -> Instant.MIN;
+            case 4 -> new ObjectId(new byte[12]);
+            default -> Boolean.FALSE;
+        };
+    }
+
+    /** The highest value of a type class (numbers: NaN, which the library orders above every number; strings: none, the lowest document follows). */
+    private static Object highest(int type) {
+        return switch (type) {
+            case 1 -> Double.NaN;
+            case 2 -> new Document();
+            case 3 -> Instant.MAX;
+            case 4 -> new ObjectId(new byte[] {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1});
+            default -> Boolean.TRUE;
+        };
     }
 
     private static Object[] append(Object[] prefix, Object value) {
@@ -475,20 +509,6 @@ public final class IndexPlan<P> {
         return 0;
     }
 
-    /** Whether an entry of an exact scan matches by its keys: its range value is of the bounds' type. */
-    private static boolean decided(Scan scan, SecondaryIndex.Entry entry) {
-        if (!scan.exact()) {
-            return false;
-        }
-        if (scan.range() == null) {
-            return true;
-        }
-        int rank = rank(entry.key[scan.rangeSlot()]);
-        Range range = scan.range();
-        return rank != 0 && (range.lower() == null || rank(range.lower()) == rank)
-            && (range.upper() == null || rank(range.upper()) == rank);
-    }
-
     private Iterator<SecondaryIndex.Entry> entries() {
         List<Iterator<SecondaryIndex.Entry>> parts = new ArrayList<>();
         for (Scan scan : scans) {
@@ -522,14 +542,40 @@ public final class IndexPlan<P> {
         return natural.stream().map(counted).filter(java.util.Objects::nonNull);
     }
 
-    /** The number of documents that match `matches`, reading only the documents the index does not decide. */
+    /**
+     * The number of documents that match `matches`. The entries of countable scans are counted
+     * between their bounds without being read, when those scans are of one index and do not
+     * overlap; the other candidates are read and matched (once each, and not when a counted
+     * scan holds them).
+     */
     @SuppressWarnings("unchecked")
     public int count(Function<P, Document> fetch, Predicate<Document> matches) {
         long[] examined = EXAMINED.get();
-        Set<Object> seen = distinct ? new HashSet<>() : null;
+        List<Scan> counted = new ArrayList<>();
+        List<Scan> read = new ArrayList<>();
+        for (Scan scan : scans) {
+            (scan.countable() ? counted : read).add(scan);
+        }
+        if (!looked.isEmpty() || !disjoint(counted)) {
+            read = scans;
+            counted = List.of();
+        }
         int count = 0;
-        for (P position : looked) {
-            if (seen != null && !seen.add(position)) {
+        for (Scan scan : counted) {
+            count += ((SecondaryIndex<P>) scan.index()).countBetween(scan.from(), scan.to());
+        }
+        Set<Object> seen = new HashSet<>();
+        List<P> candidates = new ArrayList<>(looked);
+        for (Scan scan : read) {
+            for (SecondaryIndex.Entry entry : scan.index().range(scan.from(), scan.to())) {
+                candidates.add((P) entry.position);
+                if (counted.stream().anyMatch(c -> c.index() == scan.index() && within(c, entry))) {
+                    seen.add(entry.position); // counted already
+                }
+            }
+        }
+        for (P position : candidates) {
+            if (!seen.add(position)) {
                 continue;
             }
             examined[0]++;
@@ -538,23 +584,26 @@ public final class IndexPlan<P> {
                 count++;
             }
         }
-        for (Scan scan : scans) {
-            for (SecondaryIndex.Entry entry : scan.index().range(scan.from(), scan.to())) {
-                if (seen != null && !seen.add(entry.position)) {
-                    continue;
-                }
-                if (decided(scan, entry)) {
-                    count++;
-                    continue;
-                }
-                examined[0]++;
-                Document document = fetch.apply((P) entry.position);
-                if (document != null && matches.test(document)) {
-                    count++;
+        return count;
+    }
+
+    private static boolean within(Scan scan, SecondaryIndex.Entry entry) {
+        return scan.index().compareEntries(scan.from(), entry) < 0 && scan.index().compareEntries(entry, scan.to()) < 0;
+    }
+
+    /** Scans of one index whose ranges do not overlap (so their counts add up). */
+    private static boolean disjoint(List<Scan> scans) {
+        for (int i = 0; i < scans.size(); i++) {
+            for (int j = i + 1; j < scans.size(); j++) {
+                Scan a = scans.get(i);
+                Scan b = scans.get(j);
+                if (a.index() != b.index() || !(a.index().compareEntries(a.to(), b.from()) < 0
+                    || b.index().compareEntries(b.to(), a.from()) < 0)) {
+                    return false;
                 }
             }
         }
-        return count;
+        return true;
     }
 
     /** Index-ordered entries to documents, each run of equal sort keys in the index sorted by the whole sort. */

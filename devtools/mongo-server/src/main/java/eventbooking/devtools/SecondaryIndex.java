@@ -60,6 +60,7 @@ public final class SecondaryIndex<P> extends Index<P> {
     private final boolean[] ascending;
     private final Comparator<Entry> comparator;
     private final ConcurrentSkipListSet<Entry> entries;
+    private final RankedEntries ranked;
     private final Map<KeyValue, Indexed> byId = new ConcurrentHashMap<>();
     private final AtomicLong size = new AtomicLong();
     private volatile boolean multikey;
@@ -73,6 +74,7 @@ public final class SecondaryIndex<P> extends Index<P> {
         }
         comparator = this::compare;
         entries = new ConcurrentSkipListSet<>(comparator);
+        ranked = new RankedEntries(comparator);
     }
 
     private int compare(Entry a, Entry b) {
@@ -146,6 +148,18 @@ public final class SecondaryIndex<P> extends Index<P> {
         return entries.subSet(from, true, to, true);
     }
 
+    /** How many entries lie between two bounds, without reading them. */
+    synchronized int countBetween(Entry from, Entry to) {
+        if (comparator.compare(from, to) > 0) {
+            return 0;
+        }
+        return ranked.rank(to) - ranked.rank(from);
+    }
+
+    int compareEntries(Entry a, Entry b) {
+        return comparator.compare(a, b);
+    }
+
     private static KeyValue idOf(Document document) {
         return new KeyValue(document.get("_id")).normalized();
     }
@@ -188,6 +202,7 @@ public final class SecondaryIndex<P> extends Index<P> {
             unlink(previous);
         }
         entries.addAll(added);
+        added.forEach(ranked::add);
         size.addAndGet(added.size());
     }
 
@@ -196,6 +211,7 @@ public final class SecondaryIndex<P> extends Index<P> {
             if (entries.remove(entry)) {
                 size.decrementAndGet();
             }
+            ranked.remove(entry);
         }
     }
 
@@ -254,6 +270,7 @@ public final class SecondaryIndex<P> extends Index<P> {
     @Override
     public synchronized void drop() {
         entries.clear();
+        ranked.clear();
         byId.clear();
         size.set(0);
         multikey = false;
