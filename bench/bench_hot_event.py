@@ -31,6 +31,7 @@ from setup_django import setup_django
 setup_django("bench_hot_event")
 
 import bson  # noqa: E402
+from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from accounts.models import Role, User  # noqa: E402
@@ -46,6 +47,8 @@ COLLECTIONS = ("users", "events", "bookings", "idempotency_keys", "counters", "w
 
 
 def clear():
+    # The declared indexes, as `make run` and a deployment have them (migrate creates them once).
+    call_command("migrate", verbosity=0)
     for name in COLLECTIONS:
         collection(name).delete_many({})
 

@@ -77,11 +77,13 @@ def live_entry_of(event_id, customer_id):
     return entries().find_one({"line_key": line_key(event_id, customer_id)})
 
 
-def in_order(event_id, type_id=None):
-    """The event's WAITING entries (of one type, or all) in line order."""
+def in_order(event_id, type_id=None, from_seq=None):
+    """The event's WAITING entries (of one type, or all) in line order (from `seq` from_seq on)."""
     query = {"event_id": event_id, "state": WAITING}
     if type_id is not None:
         query["type"] = type_id
+    if from_seq is not None:
+        query["seq"] = {"$gte": from_seq}
     return entries().find(query).sort([("seq", ASCENDING), ("_id", ASCENDING)])
 
 

@@ -38,8 +38,8 @@ class Entry(models.Model):
             models.Index(fields=["event_id", "type", "state", "seq"], name="waitlist_type_line"),
             # GET /waitlist/me, newest first.
             models.Index(fields=["customer_id", "at"], name="waitlist_customer"),
-            # The reconciler: offers not announced.
-            models.Index(fields=["state", "notified", "offered_at"], name="waitlist_untold"),
+            # The reconciler: offers made before a cutoff (not announced, or their hold ended).
+            models.Index(fields=["state", "offered_at"], name="waitlist_offered"),
         ]
 
     def __str__(self):

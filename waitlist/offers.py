@@ -48,6 +48,29 @@ PUBLISHED = EventStatus.PUBLISHED.value
 MAX_ROUNDS = 200
 # How many entries of a line one look reads at most before giving up on finding one that fits.
 SCAN_MAX = 10_000
+# A look reads the line in pages, the first this long and each next twice as long: most looks
+# stop at the first entry, so a look costs what the entries it reads cost, not the line.
+FIRST_PAGE = 16
+
+
+def waiting_in_order(event_id, type_id):
+    """The type's WAITING entries in line order, at most SCAN_MAX of them. Each page resumes
+    after the last entry read (by seq, then id), as a cursor does: an entry that leaves
+    meanwhile shifts nothing, one that joins comes at the end."""
+    last, read, page = None, 0, FIRST_PAGE
+    while read < SCAN_MAX:
+        batch = list(in_order(event_id, type_id, from_seq=None if last is None else last[0]).limit(page))
+        for entry in batch:
+            if last is None or (entry["seq"], entry["_id"]) > last:
+                yield entry
+                read += 1
+                if read >= SCAN_MAX:
+                    return
+        if len(batch) < page:
+            return
+        end = (batch[-1]["seq"], batch[-1]["_id"])
+        last = end if last is None else max(last, end)
+        page *= 2
 
 
 def first_fitting(event):
@@ -58,7 +81,7 @@ def first_fitting(event):
         room = min(ticket_type["seats_available"], event["seats_available"])
         if ticket_type.get("waitlist_waiting", 0) <= 0 or room <= 0:
             continue
-        for entry in in_order(event["_id"], ticket_type["id"]).limit(SCAN_MAX):
+        for entry in waiting_in_order(event["_id"], ticket_type["id"]):
             if entry["qty"] <= room:
                 if picked is None or (entry["seq"], entry["_id"]) < (picked[0]["seq"], picked[0]["_id"]):
                     picked = (entry, ticket_type)

@@ -94,6 +94,20 @@ def test_the_first_entry_that_fits_gets_the_seats_and_a_larger_one_keeps_its_pla
     assert (event["seats_available"], event["seats_held"]) == (0, 3)
 
 
+def test_a_seat_goes_to_the_first_entry_that_fits_past_the_first_pages_of_the_line(sold_out, in_line):
+    """The look for a fitting entry reads the line in pages (waitlist/offers.py): the first
+    single behind 20 pairs is found, and the pairs keep their places."""
+    event_id, (cancel_one, _) = sold_out(1, 1)
+    pairs = [in_line(event_id, 2) for _ in range(20)]
+    single, behind = in_line(event_id, 1), in_line(event_id, 1)
+
+    cancel_one()
+    assert entry_of(single)["state"] == "OFFERED"
+    assert [entry_of(c)["state"] for c in (pairs[0], pairs[15], pairs[16], pairs[-1], behind)] == ["WAITING"] * 5
+    assert [entry_of(c)["position"] for c in (pairs[0], pairs[-1], behind)] == [1, 20, 21]
+    assert_seats_add_up(event_id)
+
+
 def test_seats_owed_to_a_larger_entry_wait_for_it(sold_out, in_line):
     """One seat back while a pair waits: nobody can take it; with a second seat back the pair gets both."""
     event_id, (cancel_a, cancel_b) = sold_out(1, 1)

@@ -18,7 +18,6 @@ import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.MongoVersion;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import io.netty.channel.Channel;
 
 /**
@@ -79,7 +78,7 @@ public final class LocalMongo {
         }
 
         MongoBackend backend = switch (backendName) {
-            case "memory" -> new MemoryBackend() {
+            case "memory" -> new IndexedBackends.Memory() {
                 @Override
                 public Document handleCommand(Channel channel, String db, String command, Document query) {
                     return answer(command, name -> super.handleCommand(channel, db, name, query));
@@ -87,7 +86,7 @@ public final class LocalMongo {
             };
             case "h2" -> switch (commit) {
                 case "ack" -> durableH2(h2File(Path.of(data)), fsync);
-                case "background" -> new H2Backend(h2File(Path.of(data)).toString()) {
+                case "background" -> new IndexedBackends.H2(h2File(Path.of(data)).toString()) {
                     @Override
                     public Document handleCommand(Channel channel, String db, String command, Document query) {
                         return answer(command, name -> super.handleCommand(channel, db, name, query));
@@ -160,7 +159,7 @@ public final class LocalMongo {
             syncer.setDaemon(true);
             syncer.start();
         }
-        return new H2Backend(store) {
+        return new IndexedBackends.H2(store) {
             @Override
             public Document handleCommand(Channel channel, String db, String command, Document query) {
                 if (!mayWrite(command, query)) {
