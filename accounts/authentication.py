@@ -30,8 +30,8 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts.models import Role, User
-from eventbooking.jsonbody import check_depth
-from eventbooking.mongo import collection
+from shared.jsonbody import check_depth
+from shared.mongo import collection
 
 # PyJWT parses a token's header before it checks the signature, with a recursive parser.
 MAX_HEADER_DEPTH = 4

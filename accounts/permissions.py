@@ -3,13 +3,13 @@
 Each view sets `roles`, a map from HTTP method to `ANYONE` or a set of roles
 (`"*"` is the fallback for methods not named). A method with no rule is denied:
 forgetting a rule fails closed. Ownership is checked by the services, which
-raise eventbooking.errors.Forbidden.
+raise shared.errors.Forbidden.
 """
 
 from rest_framework.permissions import BasePermission
 
 from accounts.models import Role
-from eventbooking.errors import Forbidden
+from shared.errors import Forbidden
 
 ANYONE = "anyone"
 AUTHENTICATED = frozenset({Role.ORGANIZER, Role.CUSTOMER})

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from accounts.models import Role, User, normalize_email
-from eventbooking.serializers import StrictSerializer
+from shared.serializers import StrictSerializer
 
 
 class RegisterInput(StrictSerializer):

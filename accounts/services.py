@@ -3,7 +3,7 @@ from django.db import IntegrityError
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User, normalize_email
-from eventbooking.errors import Conflict
+from shared.errors import Conflict
 
 
 class EmailTaken(Conflict):

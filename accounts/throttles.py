@@ -9,7 +9,7 @@ address the account has logged in from before.
 Registration: per address, counted once the input is valid (what costs a password hash).
 
 Counts live in Redis, shared by every process, and in each process's memory too
-(eventbooking.redisguard.MemoryBackedCache): while Redis is down or stalled each
+(shared.redisguard.MemoryBackedCache): while Redis is down or stalled each
 process goes on counting alone, so brute force stays bounded (at most the rate per
 process) and an outage locks no one out.
 """
@@ -20,7 +20,7 @@ from rest_framework.exceptions import Throttled
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.models import normalize_email
-from eventbooking.redisguard import memory_backed_cache
+from shared.redisguard import memory_backed_cache
 
 KNOWN_ADDRESS_SECONDS = 30 * 24 * 3600
 

@@ -17,8 +17,8 @@ from accounts.throttles import (
     login_succeeded,
     register_throttle_check,
 )
-from eventbooking.schema import api_doc
-from eventbooking.endpoint import Endpoint, StrictQuery
+from shared.schema import api_doc
+from shared.endpoint import Endpoint, StrictQuery
 
 
 class InvalidCredentials(AuthenticationFailed):

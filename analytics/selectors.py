@@ -4,8 +4,8 @@ bookings only, so cancelled ones (by the customer or with their event) never cou
 from datetime import UTC, datetime, time, timedelta
 
 from bookings.models import BookingStatus
-from eventbooking.errors import DomainError
-from eventbooking.mongo import bookings, events
+from shared.errors import DomainError
+from shared.mongo import bookings, events
 from events.models import EventStatus
 from events.errors import EventNotFound
 from events.errors import TicketTypeNotFound

@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from eventbooking.ids import EVENT_ID, MAX_LENGTH, TICKET_TYPE_ID
-from eventbooking.pagination import QueryInput
-from eventbooking.timeutil import now
+from shared.ids import EVENT_ID, MAX_LENGTH, TICKET_TYPE_ID
+from shared.pagination import QueryInput
+from shared.timeutil import now
 
-from eventbooking.money import MoneyField
+from shared.money import MoneyField
 
 
 class TopEventOutput(serializers.Serializer):

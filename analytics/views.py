@@ -3,8 +3,8 @@ from rest_framework.response import Response
 from accounts.permissions import ORGANIZERS, RolePermission
 from analytics.selectors import SALES_MAX_BUCKETS, organizer_analytics, sales_series
 from analytics.serializers import OrganizerAnalyticsOutput, SalesInput, SalesSeriesOutput
-from eventbooking.schema import api_doc
-from eventbooking.endpoint import Endpoint
+from shared.schema import api_doc
+from shared.endpoint import Endpoint
 
 
 class OrganizerAnalyticsView(Endpoint):

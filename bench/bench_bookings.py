@@ -49,8 +49,8 @@ from bson import ObjectId  # noqa: E402
 from django.conf import settings  # noqa: E402
 from pymongo import ReturnDocument  # noqa: E402
 
-from eventbooking.mongo import collection  # noqa: E402
-from eventbooking.timeutil import now  # noqa: E402
+from shared.mongo import collection  # noqa: E402
+from shared.timeutil import now  # noqa: E402
 from events.services import event_create, event_publish  # noqa: E402
 from tests.helpers import make_customers  # noqa: E402
 from tests.servers import DaphneServer, RedisProcess  # noqa: E402

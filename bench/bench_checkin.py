@@ -51,7 +51,7 @@ from rest_framework.test import APIClient  # noqa: E402
 
 from accounts.models import Role  # noqa: E402
 from bookings.services import booking_create  # noqa: E402
-from eventbooking.mongo import collection  # noqa: E402
+from shared.mongo import collection  # noqa: E402
 from tests.helpers import event_body, new_user, token_for  # noqa: E402
 from tickets.codes import Ticket, code_for  # noqa: E402
 from tickets.services import checkin_scan  # noqa: E402

@@ -1,4 +1,4 @@
-"""Each hand-built twin of a contract (eventbooking.output.TWINS) against its serializer,
+"""Each hand-built twin of a contract (shared.output.TWINS) against its serializer,
 in one process and one run: each twin alone (CPU per call), then the requests it serves,
 measured with all twins on and with that one switched off (`by_hand_on` false: the
 serializer does the work), alternating in rounds. Prints CPU ms per request (this
@@ -38,8 +38,8 @@ from rest_framework.test import APIClient  # noqa: E402
 
 from accounts.models import Role  # noqa: E402
 from bookings.services import booking_create  # noqa: E402
-from eventbooking.mongo import collection  # noqa: E402
-from eventbooking.output import TWINS  # noqa: E402
+from shared.mongo import collection  # noqa: E402
+from shared.output import TWINS  # noqa: E402
 from tests.helpers import event_body, new_user, token_for  # noqa: E402
 
 get_resolver().url_patterns  # every app's views and serializers imported: every twin defined

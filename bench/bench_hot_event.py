@@ -38,8 +38,8 @@ from accounts.models import Role, User  # noqa: E402
 from accounts.services import user_issue_tokens  # noqa: E402
 from bookings.services import booking_create  # noqa: E402
 from bookings.services.holds import hold_create  # noqa: E402
-from eventbooking.mongo import collection  # noqa: E402
-from eventbooking.timeutil import now  # noqa: E402
+from shared.mongo import collection  # noqa: E402
+from shared.timeutil import now  # noqa: E402
 from events.services import event_create, event_publish  # noqa: E402
 from waitlist.services import waitlist_join  # noqa: E402
 

@@ -59,7 +59,7 @@ from rest_framework.test import APIClient  # noqa: E402
 
 from accounts.models import Role  # noqa: E402
 from bookings.services import booking_create  # noqa: E402
-from eventbooking.mongo import collection  # noqa: E402
+from shared.mongo import collection  # noqa: E402
 from tests.helpers import event_body, new_user, token_for  # noqa: E402
 
 assert Path(sys.modules["bookings"].__file__).resolve().is_relative_to(TREE), "the tree's code is not the one imported"

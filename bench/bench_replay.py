@@ -29,7 +29,7 @@ import websockets  # noqa: E402
 from accounts.models import Role  # noqa: E402
 from accounts.services import user_issue_tokens  # noqa: E402
 from common import clear, percentiles, user  # noqa: E402
-from eventbooking.mongo import collection  # noqa: E402
+from shared.mongo import collection  # noqa: E402
 from notifications.log import notice_record  # noqa: E402
 from tests.servers import DaphneServer  # noqa: E402
 

@@ -40,8 +40,8 @@ import httpx  # noqa: E402
 from accounts.models import Role  # noqa: E402
 from accounts.services import user_issue_tokens  # noqa: E402
 from common import clear, published_event  # noqa: E402
-from eventbooking.mongo import collection  # noqa: E402
-from eventbooking.timeutil import now  # noqa: E402
+from shared.mongo import collection  # noqa: E402
+from shared.timeutil import now  # noqa: E402
 from tests.servers import DaphneServer  # noqa: E402
 
 EVENTS = 10

@@ -8,8 +8,8 @@ import uuid
 from datetime import timedelta
 
 from accounts.models import Role, User
-from eventbooking.mongo import collection
-from eventbooking.timeutil import now
+from shared.mongo import collection
+from shared.timeutil import now
 from events.services import event_create, event_publish
 
 

@@ -1,8 +1,8 @@
 """The bookings app's domain errors: one class per error code, raised wherever the code
-is answered (eventbooking/errors.py turns them into the one error shape). The event's own
+is answered (shared/errors.py turns them into the one error shape). The event's own
 refusals (event_not_found, event_started, event_cancelled, event_busy) are events/errors.py's."""
 
-from eventbooking.errors import Conflict, DomainError, NotFound, Unprocessable
+from shared.errors import Conflict, DomainError, NotFound, Unprocessable
 
 
 class EventNotBookable(Conflict):

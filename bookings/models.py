@@ -76,7 +76,7 @@ class Hold(models.Model):
     """Seats a customer holds for a while (bookings/services/holds.py): off sale, not sold.
     Written through PyMongo by holds.py only; this model declares its fields and indexes."""
 
-    # HLD-0001 (eventbooking.ids), unique across events.
+    # HLD-0001 (shared.ids), unique across events.
     id = models.CharField(primary_key=True, max_length=20, db_column="_id")
     event_id = models.CharField(max_length=20)
     # Null only on VOID fences, which know no customer.

@@ -5,7 +5,7 @@ waiting line (waitlist/services.py) are refused for the same reasons, in the sam
 from django.apps import apps
 
 from bookings.errors import EventNotBookable, NotEnoughSeats, OverTypeMaximum, SeatsOwedToWaitlist, TicketTypeNotOnSale
-from eventbooking.timeutil import now
+from shared.timeutil import now
 from events.errors import EventNotFound, EventStarted
 from events.models import EventStatus
 from events.ticket_types import type_for_booking

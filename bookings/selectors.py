@@ -4,10 +4,10 @@ from pymongo import ASCENDING, DESCENDING
 
 from bookings.models import BookingStatus
 from bookings.errors import BookingNotFound
-from eventbooking.ids import BOOKING_ID, is_event_id
-from eventbooking.mongo import bookings, collection, events
-from eventbooking.pagination import paginate
-from eventbooking.timeutil import now
+from shared.ids import BOOKING_ID, is_event_id
+from shared.mongo import bookings, collection, events
+from shared.pagination import paginate
+from shared.timeutil import now
 from events.errors import EventNotFound
 
 VISIBLE = [BookingStatus.CONFIRMED.value, BookingStatus.CANCELLED.value]

@@ -1,11 +1,11 @@
 from rest_framework import serializers
 
 from bookings.models import BookingStatus
-from eventbooking.ids import EVENT_ID, HOLD_ID, MAX_LENGTH, TICKET_TYPE_ID
-from eventbooking.money import MoneyField, from_cents
-from eventbooking.output import boolean, booking_sale, text, twin_of, when
-from eventbooking.pagination import PageInput
-from eventbooking.serializers import StrictSerializer, WholeNumberField
+from shared.ids import EVENT_ID, HOLD_ID, MAX_LENGTH, TICKET_TYPE_ID
+from shared.money import MoneyField, from_cents
+from shared.output import boolean, booking_sale, text, twin_of, when
+from shared.pagination import PageInput
+from shared.serializers import StrictSerializer, WholeNumberField
 from events.ticket_types import max_tickets_per_booking
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"

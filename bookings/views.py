@@ -27,10 +27,10 @@ from bookings.serializers import (
 )
 from bookings.services import booking_cancel, booking_create
 from bookings.services.holds import hold_create, hold_get, hold_list_mine, hold_release
-from eventbooking.pagination import PageInput, page_list
-from eventbooking.exports import CSV_TYPE, EXPORT_RENDERERS, XLSX_TYPE, export_response
-from eventbooking.schema import api_doc, page_of
-from eventbooking.endpoint import Endpoint
+from shared.pagination import PageInput, page_list
+from shared.exports import CSV_TYPE, EXPORT_RENDERERS, XLSX_TYPE, export_response
+from shared.schema import api_doc, page_of
+from shared.endpoint import Endpoint
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 

@@ -295,7 +295,7 @@ def main(argv):
         parser.error("no command given")
 
     env = dict(os.environ)
-    # Django keeps the development key there too (eventbooking/devkey.py).
+    # Django keeps the development key there too (shared/devkey.py).
     env.setdefault("DATA_DIR", str(Path(args.data).resolve()))
     if listen:
         check_free(*listen)

@@ -32,7 +32,7 @@ from devtools.services import check_free, die_with_parent  # noqa: E402
 
 APP = "eventbooking.asgi:application"
 BACKLOG = 1024
-# The service logs every request itself (eventbooking/middleware.py), with its request id.
+# The service logs every request itself (server/middleware.py), with its request id.
 DAPHNE = [sys.executable, "-m", "daphne", "--access-log", os.devnull]
 
 

@@ -2,7 +2,7 @@
 
     /socket.io/          python-socketio (notifications.socketio_app)
     websocket /ws/notifications/   Channels consumer (notifications.consumers)
-    http (everything else)         Django (eventbooking.handler)
+    http (everything else)         Django (server.handler)
 """
 
 import os
@@ -15,13 +15,13 @@ import django  # noqa: E402
 django.setup(set_prefix=False)
 
 
-from eventbooking import testhooks  # noqa: E402
-from eventbooking.handler import PooledASGIHandler  # noqa: E402
+from shared import testhooks  # noqa: E402
+from server.handler import PooledASGIHandler  # noqa: E402
 
 # Django's ASGI handler, with each request's sync work in one hop to a pooled thread.
 django_application = PooledASGIHandler()
 
-from eventbooking.reasons import complete_reason_phrases  # noqa: E402
+from server.reasons import complete_reason_phrases  # noqa: E402
 
 complete_reason_phrases()
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from eventbooking.devkey import PUBLIC_DEVELOPMENT_KEY, development_secret_key, development_ticket_key, is_loopback
+from shared.devkey import PUBLIC_DEVELOPMENT_KEY, development_secret_key, development_ticket_key, is_loopback
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -48,7 +48,7 @@ SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY is unset and DEBUG is off: set SECRET_KEY to a long random value.")
-    # A random key made on first run, kept in DATA_DIR/secret-key (eventbooking/devkey.py).
+    # A random key made on first run, kept in DATA_DIR/secret-key (shared/devkey.py).
     SECRET_KEY = development_secret_key(DATA_DIR)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
@@ -80,10 +80,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "eventbooking.middleware.RequestContextMiddleware",
-    "eventbooking.middleware.BodySizeLimitMiddleware",
+    "server.middleware.RequestContextMiddleware",
+    "server.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "eventbooking.middleware.ApiSecurityHeadersMiddleware",
+    "server.middleware.ApiSecurityHeadersMiddleware",
     # /static/ (the admin's CSS, Swagger UI) from this process, before sessions and CSRF.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -97,13 +97,13 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "eventbooking.urls"
 ASGI_APPLICATION = "eventbooking.asgi.application"
-# Threads of a server process that run requests' sync code (eventbooking/handler.py): at
+# Threads of a server process that run requests' sync code (server/handler.py): at
 # most this many requests run their Django code at once; the others wait for a thread.
 REQUEST_THREADS = env_int("REQUEST_THREADS", 32)
 # Daphne processes `make run` serves with on one port (devtools/web.py); 0: one per CPU
 # with REDIS_URL set, one without (more than one needs REDIS_URL).
 WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 0)
-# Test-only: the module of test hooks (eventbooking/testhooks.py); tests/settings.py names
+# Test-only: the module of test hooks (shared/testhooks.py); tests/settings.py names
 # tests/hooks/. Not read from the environment: a deployed process never loads test code.
 TEST_HOOKS = ""
 APPEND_SLASH = False
@@ -139,7 +139,7 @@ DATABASES = {
         "NAME": env_str("MONGODB_NAME", "eventbooking"),
         "OPTIONS": {
             # How long a request waits for a reachable database before it answers 503
-            # database_unavailable (eventbooking/errors.py); also the connect timeout.
+            # database_unavailable (shared/errors.py); also the connect timeout.
             "serverSelectionTimeoutMS": env_int("MONGODB_TIMEOUT_MS", 2000),
             "connectTimeoutMS": env_int("MONGODB_TIMEOUT_MS", 2000),
             # Acknowledged only once on a majority of a replica set and in its journal, so a
@@ -159,7 +159,7 @@ MIGRATION_MODULES = {
 }
 
 REDIS_URL = env_str("REDIS_URL", "")
-# Redis is a cache and a fan-out, never a dependency of a request (eventbooking/redisguard.py):
+# Redis is a cache and a fan-out, never a dependency of a request (shared/redisguard.py):
 # every Redis call of a request gives up after REDIS_TIMEOUT_MS (connect and read), and
 # after a failure this process leaves Redis alone for REDIS_RETRY_SECONDS.
 REDIS_TIMEOUT_SECONDS = env_int("REDIS_TIMEOUT_MS", 500) / 1000
@@ -172,13 +172,13 @@ REALTIME_FANOUT = env_str("REALTIME_FANOUT", "ours")
 if REDIS_URL:
     CACHES = {
         "default": {
-            # Django's RedisCache with one client per pool (eventbooking/cachepool.py).
-            "BACKEND": "eventbooking.cachepool.RedisCache",
+            # Django's RedisCache with one client per pool (shared/cachepool.py).
+            "BACKEND": "shared.cachepool.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_PREFIX", "eventbooking"),
             # One pool per process, not one per request, shared with notifications' publishing.
             "OPTIONS": {
-                "pool_class": "eventbooking.cachepool.SharedConnectionPool",
+                "pool_class": "shared.cachepool.SharedConnectionPool",
                 "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
                 "socket_timeout": REDIS_TIMEOUT_SECONDS,
             },
@@ -212,7 +212,7 @@ MAX_TICKETS_PER_BOOKING = env_int("MAX_TICKETS_PER_BOOKING", 10)
 RECONCILE_AFTER_SECONDS = env_int("RECONCILE_AFTER_SECONDS", 15)
 RECONCILE_INTERVAL_SECONDS = env_int("RECONCILE_INTERVAL_SECONDS", 10)
 IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)
-# Booking numbers a process takes from the counter at once (eventbooking/ids.py): one
+# Booking numbers a process takes from the counter at once (shared/ids.py): one
 # database round trip per this many bookings. 1: one at a time, dense across processes.
 BOOKING_ID_BLOCK = env_int("BOOKING_ID_BLOCK", 20)
 if BOOKING_ID_BLOCK < 1:
@@ -262,9 +262,9 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["eventbooking.jsonbody.BoundedJSONParser"],
-    "EXCEPTION_HANDLER": "eventbooking.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "eventbooking.schema.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": ["shared.jsonbody.BoundedJSONParser"],
+    "EXCEPTION_HANDLER": "shared.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "shared.schema.AutoSchema",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_THROTTLE_RATES": {
         # accounts/throttles.py: per account from one address; per address; wrong
@@ -320,9 +320,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "filters": {"request_error": {"()": "eventbooking.logfilters.RequestErrorFilter"}},
+    "filters": {"request_error": {"()": "server.logfilters.RequestErrorFilter"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # One record per failed request, with its id (the API's own are logged by eventbooking.errors).
+    # One record per failed request, with its id (the API's own are logged by shared.errors).
     "loggers": {
         "django.request": {"level": "ERROR", "filters": ["request_error"]},
         # daphne's start-up chatter (endpoints, "HTTP/2 support not enabled"); `make run` prints its own banner.
@@ -355,7 +355,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # `Referrer-Policy: no-referrer`, and Django's CSRF check then refuses the admin's
 # login (403 "Origin checking failed - null"). HTML pages get `same-origin`: our own
 # pages see the full referrer and the real Origin, other sites see none.
-# The JSON API keeps `no-referrer` (eventbooking.middleware.ApiSecurityHeadersMiddleware).
+# The JSON API keeps `no-referrer` (server.middleware.ApiSecurityHeadersMiddleware).
 SECURE_REFERRER_POLICY = "same-origin"
 # The public https origins of the admin behind a TLS proxy that rewrites Host
 # (comma-separated, e.g. https://booking.example.com); the request's own origin

@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from eventbooking.errors import unknown_route
-from eventbooking.views import DocsView, HealthView
+from shared.errors import unknown_route
+from server.views import DocsView, HealthView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -22,7 +22,7 @@ urlpatterns = [
     re_path(r"^(?!admin/).*$", unknown_route),
 ]
 
-handler400 = "eventbooking.errors.bad_request_view"
-handler403 = "eventbooking.errors.permission_denied_view"
-handler404 = "eventbooking.errors.not_found_view"
-handler500 = "eventbooking.errors.server_error_view"
+handler400 = "shared.errors.bad_request_view"
+handler403 = "shared.errors.permission_denied_view"
+handler404 = "shared.errors.not_found_view"
+handler500 = "shared.errors.server_error_view"

@@ -14,16 +14,16 @@ otherwise it loads the document and stores it as the new copy. So:
   replays commands after it resumes);
 - writers never touch the cache: a write cannot fail or wait because of Redis.
 
-Redis calls go through eventbooking.redisguard: if Redis fails, the read goes
+Redis calls go through shared.redisguard: if Redis fails, the read goes
 to the database and the answer is the same. The argument is written out in
 docs/architecture.md ("Cache").
 """
 
 from django.conf import settings
 
-from eventbooking.cachepool import cache
-from eventbooking.mongo import events
-from eventbooking.redisguard import redis_guard
+from shared.cachepool import cache
+from shared.mongo import events
+from shared.redisguard import redis_guard
 
 
 def cache_key(event_id):

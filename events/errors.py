@@ -1,7 +1,7 @@
 """The events app's domain errors: one class per error code, raised wherever the code is
-answered (eventbooking/errors.py turns them into the one error shape)."""
+answered (shared/errors.py turns them into the one error shape)."""
 
-from eventbooking.errors import Conflict, DomainError, NotFound
+from shared.errors import Conflict, DomainError, NotFound
 
 
 class EventNotFound(NotFound):

@@ -29,9 +29,9 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 
-from eventbooking.mongo import events
-from eventbooking.pagination import page_of
-from eventbooking.timeutil import now
+from shared.mongo import events
+from shared.pagination import page_of
+from shared.timeutil import now
 from events.output import event_json
 from events.store import NO_MARKERS
 

@@ -41,7 +41,7 @@ class SeatHold(EmbeddedModel):
     """The shape of holds when they were embedded in events (`holds`), kept for migrations
     0005-0009 only; holds now live in their own collection (bookings/models.py Hold)."""
 
-    # HLD-0001 (eventbooking.ids), unique across events.
+    # HLD-0001 (shared.ids), unique across events.
     id = models.CharField(primary_key=True, max_length=20)
     customer_id = ObjectIdField()
     type = models.CharField(max_length=20)
@@ -85,7 +85,7 @@ class TicketType(EmbeddedModel):
     one conditional update takes the type's seats and the event's together.
     Invariant per type: capacity == seats_available + seats_held + confirmed qty of the type."""
 
-    # TT-0001: unique across events (eventbooking.ids), so a booking names its type alone.
+    # TT-0001: unique across events (shared.ids), so a booking names its type alone.
     id = models.CharField(primary_key=True, max_length=20)
     name = models.CharField(max_length=100)
     price_cents = models.BigIntegerField(default=0)

@@ -1,5 +1,5 @@
 """An event's output contract: the serializers that document and answer it, and beside them
-`event_json`, their hand-built twin (eventbooking/output.py `twin_of`), which the listings and
+`event_json`, their hand-built twin (shared/output.py `twin_of`), which the listings and
 an event's page answer with because it costs a twentieth of the serializers' CPU
 (bench/README.md, "Contracts and their twins"). tests/foundation/test_contract_twins.py
 checks the two agree."""
@@ -7,9 +7,9 @@ checks the two agree."""
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from eventbooking.money import MoneyField
-from eventbooking.output import boolean, integer, money, text, twin_of, when
-from eventbooking.timeutil import now
+from shared.money import MoneyField
+from shared.output import boolean, integer, money, text, twin_of, when
+from shared.timeutil import now
 
 
 def types_shown(event):
@@ -117,7 +117,7 @@ class OwnedEventOutput(EventOutput):
         return waitlist_waiting(event)
 
 
-# The hand-built twin of EventOutput and OwnedEventOutput (eventbooking.output.OutputTwin).
+# The hand-built twin of EventOutput and OwnedEventOutput (shared.output.OutputTwin).
 
 def type_json(shown, owned):
     out = {

@@ -4,9 +4,9 @@ import re
 
 from pymongo import ASCENDING, DESCENDING
 
-from eventbooking.ids import is_event_id
-from eventbooking.money import to_cents
-from eventbooking.mongo import events
+from shared.ids import is_event_id
+from shared.money import to_cents
+from shared.mongo import events
 from events.cache import event_cache_get
 from events.listing import event_page_json
 from events.models import SORT_FIELDS, EventStatus

@@ -5,10 +5,10 @@ from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from eventbooking.ids import TICKET_TYPE_ID
-from eventbooking.money import to_cents
-from eventbooking.pagination import PageInput
-from eventbooking.serializers import StrictSerializer, WholeNumberField
+from shared.ids import TICKET_TYPE_ID
+from shared.money import to_cents
+from shared.pagination import PageInput
+from shared.serializers import StrictSerializer, WholeNumberField
 from events.models import SORT_FIELDS, Event, EventStatus
 from events.ticket_types import MAX_TYPES, max_tickets_per_booking
 

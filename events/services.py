@@ -3,10 +3,10 @@ change is one conditional update on the event document, so two concurrent
 transitions cannot both win; when nothing matched, the document is read again
 only to say why."""
 
-from eventbooking.errors import Forbidden
-from eventbooking.ids import EVENT, is_event_id, next_public_id
-from eventbooking.mongo import events
-from eventbooking.timeutil import now
+from shared.errors import Forbidden
+from shared.ids import EVENT, is_event_id, next_public_id
+from shared.mongo import events
+from shared.timeutil import now
 from events.errors import (
     EventBusy, EventCancelled, EventIncomplete, EventNotDraft, EventNotFound, EventStarted, InvalidTransition,
     PublishStartInPast, StartInPast,

@@ -11,8 +11,8 @@ Redis.
 
 from pymongo import ReturnDocument
 
-from eventbooking.ids import EVENT, insert_with_fresh_id
-from eventbooking.mongo import events
+from shared.ids import EVENT, insert_with_fresh_id
+from shared.mongo import events
 
 # Projection for reads that need no seat markers (a hot sale has some in flight, and no answer
 # shows them); `holds` only on documents a migration has not reached yet.
@@ -28,7 +28,7 @@ def _versioned(update):
 
 def event_insert(doc):
     """Insert a new event; returns its id: a fresh one if the one it came with was already
-    another event's (eventbooking/ids.py)."""
+    another event's (shared/ids.py)."""
     return insert_with_fresh_id(events(), {"version": 0, **doc}, prefix=EVENT)["_id"]
 
 

@@ -19,7 +19,7 @@ bookings only (a booking keeps its unit price).
 
 from django.conf import settings
 
-from eventbooking.ids import TICKET_TYPE, next_public_id
+from shared.ids import TICKET_TYPE, next_public_id
 from events.errors import CapacityBelowSold, InvalidTypes, TicketTypeNotFound, TicketTypeRequired, TypeHasSales
 
 DEFAULT_TYPE_NAME = "General admission"

@@ -3,7 +3,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from accounts.permissions import ANYONE, ORGANIZERS, RolePermission
-from eventbooking.schema import api_doc, page_of
+from shared.schema import api_doc, page_of
 from events.output import EventOutput, OwnedEventOutput, event_json
 from events.selectors import event_get_visible, event_list_mine, event_list_public
 from events.serializers import (
@@ -14,7 +14,7 @@ from events.serializers import (
     EventTypesInput,
 )
 from events.services import event_cancel, event_create, event_delete, event_publish, event_update
-from eventbooking.endpoint import Endpoint
+from shared.endpoint import Endpoint
 
 
 TYPES_DOC = (

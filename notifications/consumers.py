@@ -21,7 +21,7 @@ from urllib.parse import parse_qs
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from eventbooking import jsonbody
+from shared import jsonbody
 from notifications.access import CLOSE_BAD_MESSAGE, CLOSE_FORBIDDEN, Refused, connection_user, last_id_of, origin_allowed
 from notifications.listener import Listener
 from notifications.realtime import listener_open, listener_remove

@@ -3,7 +3,7 @@
 A process that has listeners of a user (either transport) subscribes to that user's
 channel, on one pub/sub connection of its own, and unsubscribes when the last one
 leaves. A notification is one PUBLISH per recipient, sent in the caller's thread on
-the process's shared connection pool (eventbooking.cachepool): for a user nobody
+the process's shared connection pool (shared.cachepool): for a user nobody
 listens to, that PUBLISH reaches no one and is all it costs. The sending process
 delivers to its own listeners from memory (notifications.realtime), so copies that
 come back to it are dropped by their origin.
@@ -29,8 +29,8 @@ import uuid
 from django.conf import settings
 from redis.asyncio import ConnectionPool as AsyncConnectionPool
 
-from eventbooking.cachepool import redis_client
-from eventbooking.redisguard import guard_for
+from shared.cachepool import redis_client
+from shared.redisguard import guard_for
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import socketio
 from asgiref.sync import async_to_sync
 from django.conf import settings
 
-from eventbooking.redisguard import guard_for
+from shared.redisguard import guard_for
 
 log = logging.getLogger(__name__)
 

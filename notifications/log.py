@@ -35,9 +35,9 @@ from django.conf import settings
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
-from eventbooking.mongo import collection
-from eventbooking.output import when
-from eventbooking.timeutil import now
+from shared.mongo import collection
+from shared.output import when
+from shared.timeutil import now
 
 REMEMBER_MAX = 10_000  # recipients whose last seq a process keeps
 TRIES = 50

@@ -81,7 +81,7 @@ class Dispatcher:
     With REALTIME_REDIS_URL, every process (servers, management commands, tests)
     also publishes each recipient's copy for the other server processes: one PUBLISH
     per recipient in the caller's thread, pipelined, bounded by REDIS_TIMEOUT_MS and
-    skipped while the process leaves Redis alone (eventbooking.redisguard); a copy
+    skipped while the process leaves Redis alone (shared.redisguard); a copy
     that could not be published is logged. At most `limit` local deliveries wait at
     once (more are dropped and logged), each is given `timeout` seconds, and a failed
     delivery is logged, never raised. Scheduling errors are raised to the caller

@@ -1,6 +1,6 @@
 """Reads of the notice log for the API."""
 
-from eventbooking.pagination import paginate
+from shared.pagination import paginate
 from notifications.log import notices, notices_gap
 
 

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from eventbooking.pagination import PageInput
+from shared.pagination import PageInput
 
 
 class NoticeListInput(PageInput):

@@ -23,8 +23,8 @@ import logging
 
 from rest_framework import serializers
 
-from eventbooking.money import MoneyField
-from eventbooking.output import booking_sale, integer, money, text, twin_of, when
+from shared.money import MoneyField
+from shared.output import booking_sale, integer, money, text, twin_of, when
 from notifications.log import notice_record
 from notifications.realtime import dispatcher
 

@@ -5,7 +5,7 @@ import asyncio
 
 import socketio
 
-from eventbooking import jsonbody
+from shared import jsonbody
 from notifications.access import Refused, connection_user, last_id_of, origin_allowed
 from notifications.listener import GAP, Listener
 from notifications.realtime import dispatcher, listener_open, listener_remove

@@ -3,8 +3,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts.permissions import AUTHENTICATED, RolePermission
-from eventbooking.endpoint import Endpoint
-from eventbooking.schema import api_doc
+from shared.endpoint import Endpoint
+from shared.schema import api_doc
 from notifications.log import notice_message
 from notifications.selectors import notice_list
 from notifications.serializers import NoticeGapOutput, NoticeListInput, NoticeOutput

@@ -11,8 +11,8 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from accounts.models import Role, User
-from eventbooking.errors import DomainError
-from eventbooking.money import from_cents
+from shared.errors import DomainError
+from shared.money import from_cents
 
 
 class OrganizerFilter(admin.RelatedFieldListFilter):

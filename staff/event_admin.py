@@ -18,9 +18,9 @@ from django.utils.text import slugify
 from analytics.selectors import sales_series_all
 from bookings.selectors import attendee_event, attendee_rows, hold_list_for_event
 from bookings.serializers import ATTENDEE_COLUMNS, attendee_row
-from eventbooking.exports import export_response
-from eventbooking.money import from_cents
-from eventbooking.timeutil import now
+from shared.exports import export_response
+from shared.money import from_cents
+from shared.timeutil import now
 from events.models import Event
 from events.services import event_cancel
 from staff import charts

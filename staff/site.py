@@ -17,7 +17,7 @@ from django.contrib import admin
 from django.utils import timezone
 
 from analytics.selectors import sales_series_all, top_events
-from eventbooking.timeutil import now
+from shared.timeutil import now
 from staff import charts
 
 TZ_COOKIE = "staff_tz"

@@ -9,9 +9,9 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 
 from accounts.models import Role
-from eventbooking.ids import blocks_forget
-from eventbooking.redisguard import memory_backed_cache
-from eventbooking.mongo import collection
+from shared.ids import blocks_forget
+from shared.redisguard import memory_backed_cache
+from shared.mongo import collection
 from tests.docs.conformance import SchemaCheckedClient
 from tests.helpers import event_body, new_user, token_for
 from tests.servers import DaphneServer, LocalMongo
@@ -147,7 +147,7 @@ def customer_client(client_for, customer):
 def server(django_db_setup, django_db_blocker):
     """One daphne process for the session, on the test database and Redis. It takes
     booking numbers one at a time: a block it held would outlive the counter resets
-    between tests (eventbooking/ids.py)."""
+    between tests (shared/ids.py)."""
     with django_db_blocker.unblock():
         daphne = DaphneServer(extra_env=ONE_ID_AT_A_TIME).start()
     yield daphne

@@ -15,7 +15,7 @@ from django.test import Client
 
 from accounts.models import Role, User
 from accounts.services import user_issue_tokens, user_register
-from eventbooking.mongo import collection
+from shared.mongo import collection
 from tests.realtime.clients import WAIT
 
 PASSWORD = "Correct-Horse-42"

@@ -22,7 +22,7 @@ from eventbooking.settings import *  # noqa: E402, F403
 PROJECT_PASSWORD_HASHERS = PASSWORD_HASHERS  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-# The test hooks production code lets in (eventbooking/testhooks.py): fault injection at its
+# The test hooks production code lets in (shared/testhooks.py): fault injection at its
 # checkpoints (BOOKING_FAULT_INJECTION), and in server processes a log of each HTTP request's
 # sync_to_async/async_to_sync crossings and threads (tests/hooks/threadhops.py, THREAD_HOPS_LOG),
 # for tests/foundation/test_thread_hops.py.

@@ -26,9 +26,9 @@ from accounts.permissions import ANYONE, RolePermission
 from accounts.services import user_issue_tokens, user_register
 from bookings.services import booking_create
 from bookings.services.holds import hold_create
-from eventbooking.errors import unknown_route
-from eventbooking.mongo import collection
-from eventbooking.timeutil import now
+from shared.errors import unknown_route
+from shared.mongo import collection
+from shared.timeutil import now
 from events.services import event_create, event_publish
 from waitlist.services import waitlist_join
 from webhooks.services import webhook_create
@@ -333,7 +333,7 @@ LIBRARY_ROUTES = {"/schema/", "/docs/"}
 
 
 def test_every_route_refuses_an_unknown_query_parameter(world):
-    """One check for every view (eventbooking/endpoint.py): a parameter the route does not
+    """One check for every view (shared/endpoint.py): a parameter the route does not
     take is a 400 naming it, before anything is done, for an actor the route would serve."""
     checked = 0
     for method, route, resource, *statuses in MATRIX:

@@ -2,8 +2,8 @@
 (door staff, one event each, revocable). Checked on every scan, so a revoked grant stops
 at the next request."""
 
-from eventbooking.errors import Forbidden
-from eventbooking.mongo import collection, events
+from shared.errors import Forbidden
+from shared.mongo import collection, events
 from events.models import EventStatus
 from events.errors import EventNotFound
 

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from eventbooking.mongo import collection
+from shared.mongo import collection
 from staff.admin_helpers import ReadOnlyAdmin
 from staff.sections import event_page_sections
 from tickets.models import Checkin, DoorStaff

@@ -21,8 +21,8 @@ import binascii
 import re
 from dataclasses import dataclass
 
-from eventbooking.errors import DomainError
-from eventbooking.ids import BOOKING, BOOKING_ID, EVENT, TICKET_TYPE
+from shared.errors import DomainError
+from shared.ids import BOOKING, BOOKING_ID, EVENT, TICKET_TYPE
 from tickets.keys import keyring
 
 VERSION = 1

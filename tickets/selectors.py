@@ -8,10 +8,10 @@ from django.conf import settings
 
 from bookings.models import BookingStatus
 from bookings.errors import BookingNotFound
-from eventbooking.ids import BOOKING_ID
-from eventbooking.mongo import bookings, collection, events
-from eventbooking.pagination import paginate
-from eventbooking.timeutil import now
+from shared.ids import BOOKING_ID
+from shared.mongo import bookings, collection, events
+from shared.pagination import paginate
+from shared.timeutil import now
 from events.models import EventStatus
 from tickets.access import checkins, door_staff, event_for_door, event_for_organizer
 from tickets.codes import Ticket, code_for, ticket_id

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
-from eventbooking.pagination import PageInput
-from eventbooking.serializers import StrictSerializer
+from shared.pagination import PageInput
+from shared.serializers import StrictSerializer
 from tickets.selectors import TICKET_OR_BOOKING
 
 MAX_BATCH = 200

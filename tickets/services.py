@@ -21,10 +21,10 @@ from datetime import UTC
 from pymongo.errors import DuplicateKeyError
 
 from bookings.models import BookingStatus
-from eventbooking.errors import Conflict, DomainError, NotFound, Unprocessable
-from eventbooking.mongo import bookings, collection
-from eventbooking.output import when
-from eventbooking.timeutil import now
+from shared.errors import Conflict, DomainError, NotFound, Unprocessable
+from shared.mongo import bookings, collection
+from shared.output import when
+from shared.timeutil import now
 from events.models import EventStatus
 from notifications.services import CHECKIN_CREATED, notify
 from tickets.access import checkins, door_staff, event_for_door, event_for_organizer

@@ -3,9 +3,9 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from accounts.permissions import ANYONE, AUTHENTICATED, ORGANIZERS, RolePermission
-from eventbooking.endpoint import Endpoint
-from eventbooking.errors import error_body
-from eventbooking.schema import api_doc
+from shared.endpoint import Endpoint
+from shared.errors import error_body
+from shared.schema import api_doc
 from tickets import serializers as s
 from tickets.keys import keyring
 from tickets.selectors import checkin_list, door_staff_list, revocation_list, ticket_list_of_booking

@@ -1,7 +1,7 @@
-"""The waiting list's domain errors: one class per error code (eventbooking/errors.py
+"""The waiting list's domain errors: one class per error code (shared/errors.py
 turns them into the one error shape)."""
 
-from eventbooking.errors import Conflict, NotFound
+from shared.errors import Conflict, NotFound
 
 
 class SeatsAvailable(Conflict):

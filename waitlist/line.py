@@ -21,7 +21,7 @@ is settled by the reconciler.
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
-from eventbooking.mongo import collection
+from shared.mongo import collection
 from events.models import WaitlistState
 
 WAITING, OFFERED, BOOKED, EXPIRED, CLOSED = (state.value for state in WaitlistState)

@@ -8,7 +8,7 @@ from events.models import WaitlistState
 
 
 class Entry(models.Model):
-    # WL-0001 (eventbooking.ids), unique across events.
+    # WL-0001 (shared.ids), unique across events.
     id = models.CharField(primary_key=True, max_length=20, db_column="_id")
     event_id = models.CharField(max_length=20)
     customer_id = ObjectIdField()

@@ -27,10 +27,10 @@ from datetime import timedelta
 
 from django.conf import settings
 
-from eventbooking.testhooks import checkpoint
-from eventbooking.ids import HOLD, IdTaken, next_public_id
-from eventbooking.mongo import events
-from eventbooking.timeutil import now
+from shared.testhooks import checkpoint
+from shared.ids import HOLD, IdTaken, next_public_id
+from shared.mongo import events
+from shared.timeutil import now
 from events import ledger
 from events.models import EventStatus
 from events.store import event_update_one

@@ -22,14 +22,14 @@ refuses more (a type with a line refuses plain bookings, held seats are off sale
  called by holds.py; the reconcile pass catches up with any a crash left behind).
 Every event update is conditional on the marker (or its absence), so two settlers, or a
 settler and a slow request, do each move once. An entry's or an offer's hold's id that is
-already another's (a counter that fell behind, eventbooking/ids.py) moves on to a fresh id, the
+already another's (a counter that fell behind, shared/ids.py) moves on to a fresh id, the
 marker following first (entry_insert_fresh, offer_hold_insert); a marker whose id names an
 entry or hold made at another moment is settled as one never made. settle_entry_marker is what the reconciler
 (through bookings.services.markers.settle_marker) runs for a marker whose request died.
 """
 
 from bookings.services.hold_store import LIVE, hold_fence, holds
-from eventbooking.ids import HOLD, WAITLIST, insert_with_fresh_id
+from shared.ids import HOLD, WAITLIST, insert_with_fresh_id
 from events import ledger
 from events.store import event_update_one
 from waitlist.line import (
@@ -119,7 +119,7 @@ def _offer_hold(marker):
 
 def _fresh_id_insert(target, doc, *, prefix, event_id, marker, field):
     """Insert a new entry or hold; if its id is already another's (a counter that fell behind,
-    eventbooking/ids.py), under a fresh id, the marker's `field` following it first. The id
+    shared/ids.py), under a fresh id, the marker's `field` following it first. The id
     fenced by a settler, or the marker gone meanwhile: IdTaken, nothing inserted."""
 
     def ours(existing):

@@ -3,7 +3,7 @@
 from pymongo import ASCENDING
 
 from bookings.services.hold_store import holds
-from eventbooking.mongo import events
+from shared.mongo import events
 from waitlist.line import FOLLOWS, LEFT, LINE_VIEW, OFFERED, VOID, entries, hold_of, position, shown
 
 

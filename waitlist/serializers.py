@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
-from eventbooking.ids import MAX_LENGTH, TICKET_TYPE_ID
-from eventbooking.serializers import StrictSerializer, WholeNumberField
+from shared.ids import MAX_LENGTH, TICKET_TYPE_ID
+from shared.serializers import StrictSerializer, WholeNumberField
 from events.ticket_types import max_tickets_per_booking
 from waitlist.line import BOOKED, CLOSED, EXPIRED, OFFERED, WAITING
 

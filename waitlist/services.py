@@ -5,14 +5,14 @@ the line: waitlist/offers.py)."""
 from pymongo.errors import DuplicateKeyError
 
 from bookings.errors import OverTypeMaximum
-from eventbooking.testhooks import checkpoint
+from shared.testhooks import checkpoint
 from bookings.rules import check_open
 from bookings.services.hold_store import RELEASED
 from bookings.services.holds import hold_end
-from eventbooking.errors import Forbidden
-from eventbooking.ids import WAITLIST, WAITLIST_ID, IdTaken, next_public_id
-from eventbooking.mongo import events
-from eventbooking.timeutil import now
+from shared.errors import Forbidden
+from shared.ids import WAITLIST, WAITLIST_ID, IdTaken, next_public_id
+from shared.mongo import events
+from shared.timeutil import now
 from events import ledger
 from events.errors import EventBusy
 from events.models import EventStatus

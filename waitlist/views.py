@@ -2,12 +2,12 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from accounts.permissions import CUSTOMERS, RolePermission
-from eventbooking.pagination import PageInput, page_list
-from eventbooking.schema import api_doc, page_of
+from shared.pagination import PageInput, page_list
+from shared.schema import api_doc, page_of
 from waitlist.selectors import entry_shown, waitlist_list_mine
 from waitlist.serializers import WaitlistEntryOutput, WaitlistJoinInput
 from waitlist.services import waitlist_join, waitlist_leave
-from eventbooking.endpoint import Endpoint
+from shared.endpoint import Endpoint
 
 
 class WaitlistJoinView(Endpoint):

@@ -1,4 +1,4 @@
-from eventbooking.pagination import paginate
+from shared.pagination import paginate
 from webhooks.services import deliveries, webhook_get, webhooks
 
 

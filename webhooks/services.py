@@ -3,10 +3,10 @@ Nothing here sends anything: the delivery worker (webhooks.worker) does."""
 
 from django.conf import settings
 
-from eventbooking.errors import Conflict, NotFound
-from eventbooking.ids import WEBHOOK, WEBHOOK_ID, next_public_id
-from eventbooking.mongo import collection
-from eventbooking.timeutil import now
+from shared.errors import Conflict, NotFound
+from shared.ids import WEBHOOK, WEBHOOK_ID, next_public_id
+from shared.mongo import collection
+from shared.timeutil import now
 from notifications.log import notice_head
 from notifications.services import BOOKING_CANCELLED, BOOKING_CREATED, WAITLIST_CHANGED
 from webhooks.signing import secret_new

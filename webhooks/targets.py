@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from eventbooking.errors import DomainError
+from shared.errors import DomainError
 
 
 class TargetRefused(DomainError):

@@ -2,8 +2,8 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from accounts.permissions import ORGANIZERS, RolePermission
-from eventbooking.endpoint import Endpoint
-from eventbooking.schema import api_doc, page_of
+from shared.endpoint import Endpoint
+from shared.schema import api_doc, page_of
 from webhooks import selectors, services
 from webhooks.serializers import (
     DeliveryOutput,

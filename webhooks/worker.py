@@ -33,7 +33,7 @@ from django.conf import settings
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import BulkWriteError
 
-from eventbooking.timeutil import now
+from shared.timeutil import now
 from notifications.log import notice_message, notices
 from webhooks.services import FAILED, PENDING, SUCCEEDED, deliveries, webhooks
 from webhooks.signing import signature

@@ -15,8 +15,8 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.utils.functional import SimpleLazyObject, empty
 
-from eventbooking import middleware as ours
-from eventbooking.errors import error_body
+from server import middleware as ours
+from shared.errors import error_body
 
 
 class SyncAndAsync:

@@ -12,5 +12,5 @@ ROOT_URLCONF = "bench_urls"
 
 if os.environ.get("BENCH_ASYNC_MIDDLEWARE") == "1":
     MIDDLEWARE = [  # noqa: F405
-        name.replace("eventbooking.middleware.", "bench_middleware.") for name in MIDDLEWARE  # noqa: F405
+        name.replace("server.middleware.", "bench_middleware.") for name in MIDDLEWARE  # noqa: F405
     ]

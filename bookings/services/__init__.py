@@ -34,7 +34,7 @@ is too (`op`: "book" or "cancel"):
  - booking absent or VOID: an interrupted booking -> fence, restore the seats;
  - CONFIRMED, created_at == at: a settled booking -> pull the marker;
  - a booking's marker whose id is another booking's (a counter that fell behind,
-   eventbooking/ids.py) -> restore the seats; the other booking is not touched;
+   shared/ids.py) -> restore the seats; the other booking is not touched;
  - CONFIRMED otherwise: an interrupted cancellation -> finish it (flip, release);
  - CANCELLED, cancelled_at == at: a committed cancellation -> release;
  - CANCELLED otherwise: a cancellation that lost a race -> pull the marker.

@@ -4,13 +4,13 @@ import logging
 import time
 
 from bookings.errors import BookingAlreadyCancelled, BookingBusy, BookingNotFound
-from eventbooking.testhooks import checkpoint
+from shared.testhooks import checkpoint
 from bookings.services.markers import CANCEL, CANCELLED, CONFIRMED, VOID, settle_quietly, settle_stale
 from bookings.signals import seats_freed_quietly
-from eventbooking.errors import Forbidden, database_outage
-from eventbooking.ids import BOOKING_ID
-from eventbooking.mongo import bookings, events
-from eventbooking.timeutil import now
+from shared.errors import Forbidden, database_outage
+from shared.ids import BOOKING_ID
+from shared.mongo import bookings, events
+from shared.timeutil import now
 from events.errors import EventCancelled, EventStarted
 from events.models import EventStatus
 from events.store import NO_MARKERS, event_update_one

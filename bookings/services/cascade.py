@@ -8,12 +8,12 @@ from datetime import timedelta
 
 from django.conf import settings
 
-from eventbooking.testhooks import checkpoint
+from shared.testhooks import checkpoint
 from bookings.services.hold_store import holds_close
 from bookings.services.markers import CANCELLED, CONFIRMED, settle_marker
 from bookings.signals import event_closing_send
-from eventbooking.mongo import bookings, events
-from eventbooking.timeutil import now
+from shared.mongo import bookings, events
+from shared.timeutil import now
 from events.models import EventStatus
 from events.store import NO_MARKERS, event_update_one
 from notifications.services import EVENT_CANCELLED, notify
@@ -90,7 +90,7 @@ def _unsold(types):
 
 def _cancel_by_event(booking_id, event_id, moment):
     """[customer id] when this call cancelled the booking, else []. Only a booking of this
-    event: a marker's id may be another event's booking (eventbooking/ids.py)."""
+    event: a marker's id may be another event's booking (shared/ids.py)."""
     doc = bookings().find_one_and_update(
         {"_id": booking_id, "event_id": event_id, "status": CONFIRMED},
         {"$set": {"status": CANCELLED, "cancelled_by_event": True, "cancelled_at": moment}},

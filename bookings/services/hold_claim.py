@@ -2,12 +2,12 @@
 the booking's own steps follow in reserve.py)."""
 
 from bookings.errors import HoldExpired, HoldMismatch
-from eventbooking.testhooks import checkpoint
+from shared.testhooks import checkpoint
 from bookings.rules import PUBLISHED, check_on_sale
 from bookings.services.hold_store import BOOKED, EXPIRED, LIVE, hold_ended, hold_find_live, hold_mark, hold_marker_pull, holds
 from bookings.services.holds import ATTEMPTS, hold_end
 from bookings.services.markers import BOOK, marker_key, seats_of, settle_quietly
-from eventbooking.timeutil import now
+from shared.timeutil import now
 from events import ledger
 from events.errors import EventBusy
 from events.store import NO_MARKERS, event_find_one_and_update

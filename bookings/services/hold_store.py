@@ -9,13 +9,13 @@ from django.conf import settings
 from pymongo.errors import DuplicateKeyError
 
 from bookings.errors import HoldNotFound
-from eventbooking.testhooks import checkpoint
+from shared.testhooks import checkpoint
 from bookings.services import markers
 from bookings.services.markers import fence
 from bookings.signals import hold_ended_send
-from eventbooking.ids import HOLD_ID
-from eventbooking.mongo import collection, events
-from eventbooking.timeutil import now
+from shared.ids import HOLD_ID
+from shared.mongo import collection, events
+from shared.timeutil import now
 from events import ledger
 from events.errors import EventBusy
 from events.store import event_update_one
@@ -153,7 +153,7 @@ def settle_hold_marker(event_id, marker):
             return settle_hold_marker(event_id, marker)
         if doc is None or doc["state"] == VOID or not made_under(doc, event_id, marker):
             # Never made; or the id is another hold's (a counter that fell behind,
-            # eventbooking/ids.py): ours never landed, and the other one is not touched.
+            # shared/ids.py): ours never landed, and the other one is not touched.
             hold_marker_pull(event_id, hold_key(marker), ledger.release(type_id=marker["type"], qty=marker["qty"]))
             return "restored"
         hold_marker_pull(event_id, hold_key(marker))
@@ -173,7 +173,7 @@ def made_under(doc, event_id, marker):
 
 def hold_booking_rename(*, hold_id, old, new):
     """The booking claimed from a spent hold took a fresh id (its first was another
-    booking's, eventbooking/ids.py): the hold names the booking's real id. True when it does."""
+    booking's, shared/ids.py): the hold names the booking's real id. True when it does."""
     holds().update_one({"_id": hold_id, "state": BOOKED, "booking": old}, {"$set": {"booking": new}})
     return holds().find_one({"_id": hold_id, "state": BOOKED, "booking": new}, {"_id": 1}) is not None
 

@@ -28,7 +28,7 @@ Storage, markers and settling: hold_store.py. settle_hold_marker and settle_clai
 request died: fence the hold (or booking) id, then finish or undo.
 A hold offered by the waiting list (`entry` set) is the waitlist's to expire or give back
 (waitlist/offers.py); release and expiry here leave it alone.
-A new hold whose id is already another hold's (a counter that fell behind, eventbooking/ids.py)
+A new hold whose id is already another hold's (a counter that fell behind, shared/ids.py)
 takes a fresh id, its marker following first; a create marker whose id names a hold made at
 another moment is settled as a hold never made (its seats back, the other hold untouched).
 """
@@ -40,7 +40,7 @@ from django.conf import settings
 from pymongo.errors import DuplicateKeyError
 
 from bookings.errors import HoldIsOffer, HoldLimitReached, HoldNotFound
-from eventbooking.testhooks import checkpoint
+from shared.testhooks import checkpoint
 from bookings.rules import PUBLISHED, check_bookable, type_as_read
 from bookings.services.hold_store import (
     EXPIRED, HOLD_EVENT, HOLD_MARKER, LIVE, RELEASED, VOID, hold_document, hold_ended, hold_find_live, hold_key,
@@ -48,9 +48,9 @@ from bookings.services.hold_store import (
 )
 from bookings.services.markers import settle_quietly
 from bookings.signals import seats_freed_quietly
-from eventbooking.ids import HOLD, IdTaken, insert_with_fresh_id, next_public_id
-from eventbooking.mongo import events
-from eventbooking.timeutil import now
+from shared.ids import HOLD, IdTaken, insert_with_fresh_id, next_public_id
+from shared.mongo import events
+from shared.timeutil import now
 from events import ledger
 from events.errors import EventBusy
 from events.store import NO_MARKERS, event_find_one_and_update, event_update_one
@@ -123,7 +123,7 @@ def hold_create(*, customer, event_id, qty, ticket_type_id=None):
 
 def _insert(hold, event_id, marker):
     """Insert a new hold; if its id is already another hold's (a counter that fell behind),
-    under a fresh id, its marker following it first (eventbooking/ids.py). Our id fenced by
+    under a fresh id, its marker following it first (shared/ids.py). Our id fenced by
     a settler, or the marker gone meanwhile: IdTaken, nothing inserted."""
 
     def ours(existing):

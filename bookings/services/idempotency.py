@@ -11,10 +11,10 @@ from pymongo.errors import DuplicateKeyError
 
 from bookings.errors import IdempotencyKeyInUse, IdempotencyKeyReused
 from bookings.services.markers import VOID, fence
-from eventbooking.errors import DomainError
-from eventbooking.ids import BOOKING, next_public_id
-from eventbooking.mongo import bookings, collection, events, idempotency_keys
-from eventbooking.timeutil import now
+from shared.errors import DomainError
+from shared.ids import BOOKING, next_public_id
+from shared.mongo import bookings, collection, events, idempotency_keys
+from shared.timeutil import now
 from events.store import NO_MARKERS
 
 # How long a request waits for another one holding the same key.
@@ -43,7 +43,7 @@ def key_claim(*, customer, key, event_id=None, qty=None, ticket_type_id=None, ho
         booking = bookings().find_one({"_id": held["booking_id"]})
         stale = held["created_at"] <= now() - timedelta(seconds=settings.RECONCILE_AFTER_SECONDS)
         if booking is not None and not _made_under(booking, held):
-            # Another booking had the id first (eventbooking/ids.py): never answered here. The
+            # Another booking had the id first (shared/ids.py): never answered here. The
             # holder takes a fresh id, renaming the key, unless it went silent long ago: then
             # the key is taken over, and its rename (conditional on the old id) fails.
             dead = stale

@@ -9,8 +9,8 @@ from django.conf import settings
 from pymongo.errors import DuplicateKeyError
 
 from bookings.models import BookingStatus
-from eventbooking.mongo import bookings, events
-from eventbooking.timeutil import now
+from shared.mongo import bookings, events
+from shared.timeutil import now
 from events import ledger
 from events.store import event_update_one
 

@@ -14,9 +14,9 @@ from bookings.services.holds import holds_expire
 from bookings.services.idempotency import keys_expire
 from bookings.services.markers import CANCELLED, settle_marker
 from bookings.signals import reconcile_pass_send, seats_freed_quietly
-from eventbooking.ids import counters_catch_up
-from eventbooking.mongo import bookings, events
-from eventbooking.timeutil import now
+from shared.ids import counters_catch_up
+from shared.mongo import bookings, events
+from shared.timeutil import now
 from events.models import EventStatus, WaitlistState
 from events.store import NO_MARKERS
 from notifications.log import notice_recorded, notices, notices_expire
@@ -128,7 +128,7 @@ def event_notices_recover(*, older_than_seconds):
             recorded += len(missing)
     return recorded
 def counters_check():
-    """Move every id counter past the ids in use (eventbooking/ids.py); returns
+    """Move every id counter past the ids in use (shared/ids.py); returns
     {"counters_moved": n} when some were behind, logged."""
     moved = counters_catch_up()
     for prefix, (before, after) in moved.items():

@@ -2,17 +2,17 @@
 
 import logging
 
-from eventbooking.testhooks import checkpoint
+from shared.testhooks import checkpoint
 from bookings.rules import AS_READ, PUBLISHED, check_bookable, check_type, not_open, type_as_read
 from bookings.services import idempotency
 from bookings.services.cascade import cascade
 from bookings.services.hold_claim import hold_claim
 from bookings.services.hold_store import hold_booking_rename
 from bookings.services.markers import BOOK, CONFIRMED, booking_document, marker_key, seats_of, settle_quietly
-from eventbooking.errors import Conflict
-from eventbooking.ids import BOOKING, insert_with_fresh_id, next_public_id
-from eventbooking.mongo import bookings, events
-from eventbooking.timeutil import now
+from shared.errors import Conflict
+from shared.ids import BOOKING, insert_with_fresh_id, next_public_id
+from shared.mongo import bookings, events
+from shared.timeutil import now
 from events import ledger
 from events.errors import EventBusy
 from events.models import EventStatus
@@ -170,7 +170,7 @@ def _confirm(*, customer, event_id, ticket_type, price, marker, reserved, rename
 
 def _insert(booking, event_id, marker, renamed, hold_id=None):
     """Insert the booking; if its id is already another booking's, under a fresh id, what
-    names it following first (eventbooking/ids.py): `renamed`'s idempotency key, the spent
+    names it following first (shared/ids.py): `renamed`'s idempotency key, the spent
     hold it was claimed from (`hold_id`), then its marker. The marker gone meanwhile
     (settled by the reconciler): IdTaken, nothing inserted."""
 

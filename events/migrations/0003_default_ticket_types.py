@@ -15,7 +15,7 @@ DEFAULT_TYPE_NAME = "General admission"
 
 
 def _next_type_id(db):
-    # As eventbooking.mongo.next_sequence (kept here: a migration must not change
+    # As shared.mongo.next_sequence (kept here: a migration must not change
     # when the app's code does): the "before" image of an atomic increment.
     counters = db["counters"]
     while True:

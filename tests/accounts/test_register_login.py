@@ -5,7 +5,7 @@ from django.conf import settings
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import User
-from eventbooking.mongo import collection
+from shared.mongo import collection
 from tests.helpers import PASSWORD, token_for
 
 

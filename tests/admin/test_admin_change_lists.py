@@ -11,7 +11,7 @@ import re
 import pytest
 
 from accounts.models import Role, User
-from eventbooking.mongo import collection
+from shared.mongo import collection
 from tests.helpers import PASSWORD, STAFF_EMAIL, assert_invariant, book
 
 

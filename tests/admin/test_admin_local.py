@@ -12,10 +12,10 @@ from django.test import Client, RequestFactory
 
 from accounts.models import Role, User
 from bookings.services import booking_cancel
-from eventbooking.mongo import collection
+from shared.mongo import collection
 from events.models import Event
 from events.services import event_cancel
-from eventbooking.errors import Forbidden
+from shared.errors import Forbidden
 from tests.helpers import PASSWORD, STAFF_EMAIL, assert_invariant, book, browser_for, event_body, staff_without_permissions
 
 REFUSED = b"Please enter the correct email and password for a staff account."

@@ -1,6 +1,6 @@
 """GET /analytics/me: an organizer's figures, equal to what the bookings say."""
 
-from eventbooking.mongo import collection
+from shared.mongo import collection
 from tests.helpers import book, event_body
 
 

@@ -2,8 +2,8 @@
 
 from datetime import timedelta
 
-from eventbooking.mongo import collection
-from eventbooking.timeutil import now
+from shared.mongo import collection
+from shared.timeutil import now
 from tests.helpers import assert_invariant, book, event_doc
 
 

@@ -6,8 +6,8 @@ import pytest
 
 from notifications.realtime import dispatcher
 from bookings.models import Booking
-from eventbooking.mongo import collection
-from eventbooking.timeutil import now
+from shared.mongo import collection
+from shared.timeutil import now
 from tests.helpers import assert_invariant, book, event_doc
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from accounts.models import Role
 from bookings.services import bookings_reconcile
-from eventbooking.mongo import collection
+from shared.mongo import collection
 from tests.helpers import assert_seats_add_up, event_body, new_user, post_as, token_for
 from tests.servers import ReconcilerProcess
 

@@ -11,8 +11,8 @@ import pytest
 from django.conf import settings as django_settings
 
 from bookings.services import bookings_reconcile
-from eventbooking.mongo import collection
-from eventbooking.timeutil import now
+from shared.mongo import collection
+from shared.timeutil import now
 from tests.helpers import assert_invariant, book, event_doc
 
 

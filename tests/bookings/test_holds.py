@@ -7,8 +7,8 @@ import pytest
 
 from accounts.models import Role
 from bookings.services import bookings_reconcile
-from eventbooking.mongo import collection
-from eventbooking.timeutil import now
+from shared.mongo import collection
+from shared.timeutil import now
 from tests.helpers import hold_expire, holds_of, assert_invariant, book, event_body, event_doc
 
 

@@ -4,8 +4,8 @@ the invariant capacity == seats_available + seats_held + confirmed seats holds t
 from datetime import timedelta
 
 from bookings.services import bookings_reconcile
-from eventbooking.mongo import collection
-from eventbooking.timeutil import now
+from shared.mongo import collection
+from shared.timeutil import now
 from tests.bookings.test_holds import hold
 from tests.helpers import hold_expire, holds_of, assert_invariant, event_doc
 

@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from bookings.services import bookings_reconcile
-from eventbooking.mongo import collection
-from eventbooking.timeutil import now
+from shared.mongo import collection
+from shared.timeutil import now
 from tests.bookings.test_servers import send_all
 from tests.helpers import hold_expire, holds_of, assert_invariant, event_body, event_doc, make_customers
 from tests.servers import ReconcilerProcess

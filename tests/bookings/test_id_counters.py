@@ -1,6 +1,6 @@
 """A counter that fell behind the ids in use (a restore from a backup, a failover that
 rolled its last increments back): no public id is handed out twice, and no booking is
-touched by a request that did not make it (eventbooking/ids.py)."""
+touched by a request that did not make it (shared/ids.py)."""
 
 import hashlib
 import io
@@ -14,9 +14,9 @@ import pytest
 from django.core.management import call_command
 
 from bookings.services import bookings_reconcile
-from eventbooking.ids import blocks_forget
-from eventbooking.mongo import collection
-from eventbooking.timeutil import now
+from shared.ids import blocks_forget
+from shared.mongo import collection
+from shared.timeutil import now
 from tests.bookings.test_servers import send_all
 from tests.helpers import assert_invariant, book, event_doc, make_customers
 

@@ -6,8 +6,8 @@ import pytest
 
 from bookings.services import idempotency
 from bookings.models import IdempotencyKey
-from eventbooking.mongo import collection
-from eventbooking.timeutil import now
+from shared.mongo import collection
+from shared.timeutil import now
 from tests.helpers import assert_invariant, book, event_doc
 
 KEY = "7f9c0d3e-0b4a-4c55-9a7e-1d2b3c4d5e6f"

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from rest_framework.renderers import JSONRenderer
 
 from bookings.serializers import BookingOutput, booking_output
-from eventbooking.mongo import collection
-from eventbooking.timeutil import now
+from shared.mongo import collection
+from shared.timeutil import now
 from tests.helpers import book
 
 CENTS = [0, 1, 99, 1250, 123456789]

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from pymongo.errors import DuplicateKeyError
 
 from bookings.services import bookings_reconcile
-from eventbooking.mongo import collection
-from eventbooking.timeutil import now
+from shared.mongo import collection
+from shared.timeutil import now
 from tests.helpers import assert_invariant, book, event_doc, seat_counters
 
 

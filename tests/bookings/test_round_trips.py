@@ -4,7 +4,7 @@ in blocks stay unique and increasing per process."""
 
 import pytest
 
-from eventbooking.mongo import collection
+from shared.mongo import collection
 from tests.helpers import assert_invariant, book, book_through
 
 

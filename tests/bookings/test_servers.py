@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from bookings.services import bookings_reconcile
-from eventbooking.mongo import collection
+from shared.mongo import collection
 from tests.helpers import assert_invariant, event_body, event_doc, make_customers, token_for
 from tests.servers import ReconcilerProcess
 

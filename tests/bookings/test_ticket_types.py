@@ -4,8 +4,8 @@ frozen; cancelling and the reconciler give seats back to the right type."""
 from datetime import timedelta
 
 from bookings.services import bookings_reconcile
-from eventbooking.mongo import collection
-from eventbooking.timeutil import now
+from shared.mongo import collection
+from shared.timeutil import now
 from tests.helpers import assert_invariant, book, event_body, event_doc, future, iso
 
 

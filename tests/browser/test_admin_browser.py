@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from accounts.models import Role
-from eventbooking.mongo import collection
+from shared.mongo import collection
 from tests.helpers import PASSWORD, assert_invariant, book, token_for
 from tests.realtime.clients import WAIT, SocketIOListener
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from eventbooking.mongo import collection
-from eventbooking.timeutil import now
+from shared.mongo import collection
+from shared.timeutil import now
 from tests.helpers import book, new_user
 
 WIDTH, HEIGHT = 1280, 900

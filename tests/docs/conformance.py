@@ -8,7 +8,7 @@ the whole suite, not only for the tests in tests/docs. What is checked:
   into the schema's path template (`events/<str:event_id>` -> `/events/{event_id}`),
   so `/events/me` is `/events/me`, never `/events/{event_id}`.
 - Paths outside the schema are not checked: unknown routes (tests probe them for
-  the 404 of `eventbooking.errors.not_found_view`), `/admin/`, `/schema/`, `/docs/`.
+  the 404 of `shared.errors.not_found_view`), `/admin/`, `/schema/`, `/docs/`.
 - A documented operation must answer a documented status, and every 4xx/5xx must
   be the error shape {"error": {"code", "message", ...}}.
 - A method the schema does not document on a known path must answer 405 (HEAD

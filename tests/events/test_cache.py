@@ -3,7 +3,7 @@
 import pytest
 from django.core.cache import cache
 
-from eventbooking.mongo import collection
+from shared.mongo import collection
 from events.cache import cache_key, event_cache_get
 from events.store import event_update_one
 from tests.helpers import future, iso

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 from django.db import connection
 
-from eventbooking.mongo import collection
+from shared.mongo import collection
 from tests.helpers import assert_invariant, book, event_doc
 
 migration = importlib.import_module("events.migrations.0005_holds")

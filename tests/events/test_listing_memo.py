@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import httpx
 
-from eventbooking.mongo import collection
-from eventbooking.timeutil import now
+from shared.mongo import collection
+from shared.timeutil import now
 from tests.helpers import book, event_body, iso, token_for
 
 

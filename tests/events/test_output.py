@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from bson import ObjectId
 from rest_framework.renderers import JSONRenderer
 
-from eventbooking.mongo import collection
-from eventbooking.timeutil import now
+from shared.mongo import collection
+from shared.timeutil import now
 from events.output import event_json
 from events.output import EventOutput, OwnedEventOutput
 from events.store import NO_MARKERS, event_insert

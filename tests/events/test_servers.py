@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from eventbooking.mongo import collection
+from shared.mongo import collection
 from tests.helpers import event_body, event_doc, sell, token_for
 
 pytestmark = pytest.mark.slow

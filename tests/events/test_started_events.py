@@ -6,7 +6,7 @@ import pytest
 
 from django.core.cache import cache
 
-from eventbooking.mongo import collection
+from shared.mongo import collection
 from tests.helpers import future, iso
 
 

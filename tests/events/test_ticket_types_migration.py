@@ -9,8 +9,8 @@ from types import SimpleNamespace
 from django.db import connection
 
 from bookings.services import bookings_reconcile
-from eventbooking.mongo import collection
-from eventbooking.timeutil import now
+from shared.mongo import collection
+from shared.timeutil import now
 from events.models import Event
 from tests.helpers import assert_invariant, book, event_doc, future
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from eventbooking.mongo import collection
+from shared.mongo import collection
 from events.models import Event
 from tests.helpers import event_body, event_doc, iso, sell
 

@@ -1,6 +1,6 @@
 """Every contract that has a hand-built twin answers what its serializer answers.
 
-The twins (eventbooking.output.TWINS): event_json, booking_output, booking_notice.
+The twins (shared.output.TWINS): event_json, booking_output, booking_notice.
 After a story told through the API (events of several ticket types, bookings, a
 cancellation, an event cancelled, check-ins), for each twin: the same fields in the
 same order and the same JSON, byte for byte, for every stored document; and the same
@@ -15,8 +15,8 @@ import pytest
 from django.urls import get_resolver
 from rest_framework.renderers import JSONRenderer
 
-from eventbooking.mongo import collection
-from eventbooking.output import TWINS
+from shared.mongo import collection
+from shared.output import TWINS
 from events.store import NO_MARKERS
 from tests.helpers import book, future, iso
 

@@ -13,9 +13,9 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from bookings.models import Booking
-from eventbooking.ids import next_public_id
-from eventbooking.mongo import collection
-from eventbooking.timeutil import now
+from shared.ids import next_public_id
+from shared.mongo import collection
+from shared.timeutil import now
 from events.models import Event
 
 

@@ -1,10 +1,10 @@
-"""eventbooking/handler.py (PooledASGIHandler) subclasses Django's ASGIHandler and
-copies or calls parts of it that are not public API; eventbooking/threads.py hands
+"""server/handler.py (PooledASGIHandler) subclasses Django's ASGIHandler and
+copies or calls parts of it that are not public API; server/threads.py hands
 asgiref an executor through ThreadSensitiveContext. A Django or asgiref upgrade that
 changes any of them fails here, by name, before it changes a request silently.
 
 When this fails: read the new source of each name listed, re-check the part of
-eventbooking/handler.py (or threads.py) named beside it against it, run
+server/handler.py (or threads.py) named beside it against it, run
 tests/foundation/test_thread_hops.py and tests/foundation/test_static.py, then record
 the new fingerprints printed in the failure (RECORDED below)."""
 
@@ -32,8 +32,8 @@ RECORDED = {
     "get_script_prefix": ("called by PooledASGIHandler.respond", "bd6e761a557ee4c5"),
     "BaseHandler.load_middleware": ("called with is_async=False by PooledASGIHandler.__init__", "892801349dd63900"),
     "BaseHandler.get_response": ("called on the request thread by PooledASGIHandler.respond", "c4afeb39a22c0e53"),
-    "ThreadSensitiveContext": ("eventbooking.handler and threads: each request's Lane is passed as executor=", "da8ec00f861b8bdf"),
-    "SyncToAsync.__call__": ("eventbooking.threads: thread-sensitive calls go to the context's executor (the Lane)", "e20c1d8b2f2dca85"),
+    "ThreadSensitiveContext": ("server.handler and threads: each request's Lane is passed as executor=", "da8ec00f861b8bdf"),
+    "SyncToAsync.__call__": ("server.threads: thread-sensitive calls go to the context's executor (the Lane)", "e20c1d8b2f2dca85"),
 }
 
 OBJECTS = {
@@ -63,8 +63,8 @@ def test_the_django_and_asgiref_internals_the_pooled_handler_relies_on_are_uncha
     assert set(OBJECTS) == set(RECORDED)
     changed = {name: fingerprint(obj) for name, obj in OBJECTS.items() if fingerprint(obj) != RECORDED[name][1]}
     assert not changed, (
-        f"Django {django.get_version()} / asgiref {asgiref.__version__} changed what eventbooking/handler.py "
-        "and eventbooking/threads.py rely on. Re-check each against its new source:\n"
+        f"Django {django.get_version()} / asgiref {asgiref.__version__} changed what server/handler.py "
+        "and server/threads.py rely on. Re-check each against its new source:\n"
         + "\n".join(f"  {name}: {RECORDED[name][0]}" for name in changed)
         + "\nthen run tests/foundation/test_thread_hops.py and test_static.py, and record the new fingerprints:\n"
         + "\n".join(f'  "{name}": "{value}"' for name, value in changed.items())

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
-from eventbooking.mongo import collection
+from shared.mongo import collection
 from tests.servers import DaphneServer
 
 

@@ -298,7 +298,7 @@ def test_an_unreachable_database_outside_the_api_views_is_a_503_logged_once_with
     server.start(healthy=False)
     try:
         response = httpx.get(f"{server.url}/admin/", headers={"X-Request-ID": "probe-admin-db", "Cookie": "sessionid=abcdefghijklmnopqrstuvwxyz012345"}, timeout=30)
-        # eventbooking.errors.server_error_view: Django's handler of uncaught errors answers it.
+        # shared.errors.server_error_view: Django's handler of uncaught errors answers it.
         assert_error_shape(response, 503, "database_unavailable")
         time.sleep(0.5)
         log = log_since(server, 0)

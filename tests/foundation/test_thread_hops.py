@@ -1,7 +1,7 @@
 """An HTTP request crosses between daphne's event loop and a thread at most 3 times,
 its sync code (the ORM's connections included) runs on one thread, and a server
 reuses a bounded set of threads instead of starting one per request
-(eventbooking/handler.py, eventbooking/threads.py).
+(server/handler.py, server/threads.py).
 
 The servers run tests/settings.py, which logs each request's hops and threads
 (tests/hooks/threadhops.py): every asgiref SyncToAsync / AsyncToSync call of

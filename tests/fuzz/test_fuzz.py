@@ -41,7 +41,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from eventbooking.mongo import collection
+from shared.mongo import collection
 from tests.helpers import assert_invariant, token_for
 from tests.docs.conformance import api_schema
 

@@ -1,4 +1,4 @@
-"""The test hooks production code lets in (eventbooking/testhooks.py), loaded in every
+"""The test hooks production code lets in (shared/testhooks.py), loaded in every
 process that runs with tests/settings.py (TEST_HOOKS = "tests.hooks"): the test process
 and the servers it starts."""
 

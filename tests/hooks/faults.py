@@ -1,4 +1,4 @@
-"""Fault injection at the checkpoints of the booking protocol (eventbooking/testhooks.py).
+"""Fault injection at the checkpoints of the booking protocol (shared/testhooks.py).
 
 `BOOKING_FAULT_INJECTION` names points of the booking protocol (bookings/services/), comma-separated:
 `after_reserve` raises there, `crash:after_reserve` ends the process on the spot

@@ -8,7 +8,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.db.models import Count, Max, Sum
 
 from accounts.models import Role, User
-from eventbooking.timeutil import now
+from shared.timeutil import now
 from events.models import Event
 
 

@@ -5,7 +5,7 @@ from notifications.models import Notice
 from webhooks.models import Webhook, WebhookDelivery
 from webhooks.services import webhook_create
 from webhooks.worker import enqueue
-from eventbooking.mongo import collection
+from shared.mongo import collection
 from tests.helpers import book
 
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from bookings.services.reconcile import bookings_reconcile
-from eventbooking.mongo import collection
-from eventbooking.timeutil import now
+from shared.mongo import collection
+from shared.timeutil import now
 from tests.helpers import book
 
 

@@ -4,7 +4,7 @@ hears what."""
 
 import pytest
 
-from eventbooking.mongo import collection
+from shared.mongo import collection
 from tests.helpers import book_through, event_body, post_as
 
 

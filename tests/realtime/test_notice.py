@@ -6,7 +6,7 @@ import random
 
 from rest_framework.renderers import JSONRenderer
 
-from eventbooking.mongo import collection
+from shared.mongo import collection
 from notifications.services import BookingNotice, booking_notice
 from tests.bookings.test_output import CENTS, booking_and_event
 from tests.helpers import book

@@ -11,7 +11,7 @@ import redis
 from django.conf import settings
 
 from notifications.services import BOOKING_CREATED, EVENT_CANCELLED, notify
-from eventbooking.mongo import collection
+from shared.mongo import collection
 from tests.helpers import book_through
 from tests.realtime.clients import WAIT
 

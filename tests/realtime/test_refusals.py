@@ -9,7 +9,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect as ws_connect
 
 from accounts.services import user_issue_tokens
-from eventbooking.mongo import collection
+from shared.mongo import collection
 from tests.helpers import forge_token, token_for
 from tests.realtime.clients import WAIT, SocketIOListener, WebSocketListener
 

@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from bookings.services.reconcile import bookings_reconcile
-from eventbooking.mongo import collection
-from eventbooking.timeutil import now
+from shared.mongo import collection
+from shared.timeutil import now
 from notifications.log import notice_record
 from tests.helpers import book_through, token_for
 from tests.realtime.clients import WAIT, SocketIOListener, WebSocketListener

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from accounts.models import Role
-from eventbooking.mongo import collection
+from shared.mongo import collection
 from tests.helpers import book, new_user, token_for
 
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from eventbooking.mongo import collection
+from shared.mongo import collection
 from tests.helpers import book
 
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from bookings.services import booking_create
-from eventbooking.mongo import collection
+from shared.mongo import collection
 from tests.conftest import ONE_ID_AT_A_TIME
 from tests.helpers import new_user, token_for
 from tests.servers import DaphneServer

@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from accounts.models import User
-from eventbooking.mongo import collection
+from shared.mongo import collection
 from tests.helpers import book, browser_for
 from tests.tickets.forge import number, signed_by_another_key, with_byte_changed
 from tickets.models import Checkin, DoorStaff

@@ -2,8 +2,8 @@
 owed: while anyone waits for a type, a plain booking or hold cannot take its seats."""
 
 from bookings.services import bookings_reconcile
-from eventbooking.mongo import collection
-from eventbooking.timeutil import now
+from shared.mongo import collection
+from shared.timeutil import now
 from tests.helpers import hold_expire, assert_seats_add_up, book
 from tests.waitlist.test_line import entry_of
 

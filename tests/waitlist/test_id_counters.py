@@ -1,8 +1,8 @@
 """A counter of waiting-list entries or holds that fell behind the ids in use (a restore from
 a backup, a failover): a new entry, or an offer's hold, takes a fresh id and leaves the
-other document alone (eventbooking/ids.py)."""
+other document alone (shared/ids.py)."""
 
-from eventbooking.mongo import collection
+from shared.mongo import collection
 from tests.bookings.test_id_counters import move_counters_back
 from tests.helpers import assert_seats_add_up
 from tests.waitlist.test_line import entry_of

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 from django.db import connection
 
-from eventbooking.mongo import collection
-from eventbooking.timeutil import now
+from shared.mongo import collection
+from shared.timeutil import now
 from tests.helpers import assert_seats_add_up, event_doc, holds_of, line_of
 
 entries_migration = importlib.import_module("waitlist.migrations.0002_entries_from_events")

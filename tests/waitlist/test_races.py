@@ -11,7 +11,7 @@ import pytest
 from django.utils.dateparse import parse_datetime
 
 from bookings.services import bookings_reconcile
-from eventbooking.timeutil import now
+from shared.timeutil import now
 from tests.helpers import assert_seats_add_up, confirmed, line_of, token_for
 from tests.servers import ReconcilerProcess
 

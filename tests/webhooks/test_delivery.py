@@ -8,7 +8,7 @@ import json
 import socket
 import time
 
-from eventbooking.mongo import collection
+from shared.mongo import collection
 from tests.helpers import book
 from webhooks.worker import deliver_due, enqueue
 

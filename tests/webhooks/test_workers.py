@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from eventbooking.mongo import collection
+from shared.mongo import collection
 from tests.helpers import book
 from tests.servers import ROOT, process_env
 from tests.webhooks.receiver import Receiver

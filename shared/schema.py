@@ -6,7 +6,7 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 
-# What eventbooking.errors._validation_fields makes of DRF's errors: a field's
+# What shared.errors._validation_fields makes of DRF's errors: a field's
 # messages, or for a list or nested object, the same shape keyed by index or name.
 MESSAGES = {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "object"}]}}
 NESTED = {"type": "object", "additionalProperties": {"anyOf": [MESSAGES, {"type": "object"}]}}
@@ -46,7 +46,7 @@ ERROR_MEANINGS = {
     "the X-Request-ID header finds the logged one.",
 }
 # Every route can answer these: the body size limit and the parser run first, every
-# route refuses query parameters it does not take (eventbooking/endpoint.py), and any
+# route refuses query parameters it does not take (shared/endpoint.py), and any
 # route fails with 500 when the database does.
 ALWAYS = (400, 405, 413, 415, 500)
 
@@ -67,7 +67,7 @@ def api_doc(*, summary, responses, errors=(), public=False, **kwargs):
 
 
 def page_of(output):
-    """The page envelope of eventbooking.pagination around `output` items."""
+    """The page envelope of shared.pagination around `output` items."""
     return inline_serializer(
         name=f"{output.__name__.removesuffix('Output')}Page",
         fields={

@@ -5,7 +5,7 @@ middleware (ours, WhiteNoise's) that is a mixed chain in which every middleware
 step and the view cross between the event loop and a thread, about 16 crossings
 per request, and it starts a new OS thread per request (a fresh
 ThreadSensitiveContext). Here the middleware is loaded in sync mode, as under
-WSGI, and one call on a pooled thread (eventbooking.threads) runs, in order:
+WSGI, and one call on a pooled thread (server.threads) runs, in order:
 request_started, the whole middleware chain and view, reading a synchronous
 streaming body (a static file), and closing the response (request_finished:
 Django's close_old_connections). The event loop reads the request body before it
@@ -28,7 +28,7 @@ from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.http import FileResponse
 from django.urls import set_script_prefix
 
-from eventbooking.threads import request_threads
+from server.threads import request_threads
 
 
 async def _parts(parts):

@@ -1,7 +1,7 @@
 """Public ids: `EVT-0001` for events, `BK-0001` for bookings, `TT-0001` for ticket types,
 `HLD-0001` for seat holds, `WL-0001` for waiting-list entries.
 
-A prefix, a dash and the number from an atomic counter (eventbooking.mongo.next_sequence),
+A prefix, a dash and the number from an atomic counter (shared.mongo.next_sequence),
 zero-padded to four digits at least; they never repeat, across restarts and processes.
 One pattern per prefix, used by every check of an id that comes in: 4 to 12 digits
 (a trillion ids; a longer one cannot exist, so it is refused without a lookup).
@@ -32,7 +32,7 @@ import threading
 from django.conf import settings
 from pymongo.errors import DuplicateKeyError
 
-from eventbooking.mongo import collection, counter_raise, next_sequence
+from shared.mongo import collection, counter_raise, next_sequence
 
 EVENT = "EVT"
 BOOKING = "BK"

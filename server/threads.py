@@ -1,4 +1,4 @@
-"""The threads that run the synchronous part of HTTP requests (eventbooking.handler).
+"""The threads that run the synchronous part of HTTP requests (server.handler).
 
 A bounded pool of threads, started as needed up to REQUEST_THREADS and then
 reused: no new OS thread per request. Each request gets a `Lane`: its first call

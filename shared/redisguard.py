@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.cache.backends.locmem import LocMemCache
 from redis.exceptions import RedisError
 
-from eventbooking.cachepool import cache
+from shared.cachepool import cache
 
 log = logging.getLogger(__name__)
 

@@ -5,14 +5,14 @@ where next/previous are page numbers or null. A page beyond the end is an empty
 `results` list with the true count, not an error. A list is paged over a PyMongo
 query (`paginate`) or, when a selector returns the whole list, in memory (`page_list`).
 
-Every API view checks its query string with a QueryInput (eventbooking.endpoint):
+Every API view checks its query string with a QueryInput (shared.endpoint):
 a view that takes no parameters refuses any, as lists refuse a parameter they
 do not know.
 """
 
 from rest_framework import serializers
 
-from eventbooking.serializers import StrictSerializer
+from shared.serializers import StrictSerializer
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100

@@ -9,7 +9,7 @@ import uuid
 from django.conf import settings
 from django.http import JsonResponse
 
-from eventbooking.errors import error_body
+from shared.errors import error_body
 
 logger = logging.getLogger("eventbooking.requests")
 CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")

@@ -7,10 +7,10 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from eventbooking.cachepool import cache
-from eventbooking.endpoint import Endpoint
-from eventbooking.errors import database_outage
-from eventbooking.schema import ERROR_MEANINGS, Error
+from shared.cachepool import cache
+from shared.endpoint import Endpoint
+from shared.errors import database_outage
+from shared.schema import ERROR_MEANINGS, Error
 
 
 def _check(probe):

@@ -10,7 +10,7 @@ generator, not a new writer. Both formats keep memory flat whatever the number o
   chunks. XlsxWriter over openpyxl's write-only mode: both keep memory flat, and
   XlsxWriter wrote 100,000 rows in about half the time (bench/bench_sales.py).
 
-The rows are produced on the request's thread (eventbooking.handler): the response's
+The rows are produced on the request's thread (server.handler): the response's
 body is an asynchronous iterator that asks that thread for one chunk at a time, so the
 database cursor and the temporary files are only ever touched there.
 
@@ -42,7 +42,7 @@ class ExportRenderer(BaseRenderer):
     format with export_response, never through the renderer."""
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        raise NotImplementedError("exports are streamed by eventbooking.exports.export_response")
+        raise NotImplementedError("exports are streamed by shared.exports.export_response")
 
 
 class CSVRenderer(ExportRenderer):
@@ -128,7 +128,7 @@ def xlsx_chunks(columns, rows, *, sheet):
 
 class _ChunksOnRequestThread:
     """An asynchronous body whose chunks come from a synchronous generator run on the
-    request's thread (thread_sensitive: the lane eventbooking.handler binds); closing
+    request's thread (thread_sensitive: the lane server.handler binds); closing
     the response closes the generator there too (temporary files, the cursor)."""
 
     def __init__(self, chunks):

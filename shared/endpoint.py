@@ -1,7 +1,7 @@
 """The base of every API view: its query string is checked in one place.
 
 A view declares the parameters each method takes (`query`, method -> a
-eventbooking.pagination.QueryInput subclass); a method that declares none takes
+shared.pagination.QueryInput subclass); a method that declares none takes
 none. So `?cty=lyon` (a typo) or `/me?debug=1` is a 400 naming the parameter,
 never silently ignored. The check runs after authentication and the role check
 (401 and 403 come first, as everywhere), before the handler; the handler reads
@@ -10,7 +10,7 @@ the validated parameters from `request.params`.
 
 from rest_framework.views import APIView
 
-from eventbooking.pagination import QueryInput
+from shared.pagination import QueryInput
 
 
 class StrictQuery:

@@ -5,7 +5,7 @@ a None attribute renders as null."""
 from django.utils import timezone
 from rest_framework.fields import BooleanField
 
-from eventbooking.money import from_cents
+from shared.money import from_cents
 
 
 def text(value):
@@ -19,7 +19,7 @@ def integer(value):
 
 
 def money(cents):
-    """eventbooking.money.MoneyField."""
+    """shared.money.MoneyField."""
     return None if cents is None else str(from_cents(cents or 0))
 
 
