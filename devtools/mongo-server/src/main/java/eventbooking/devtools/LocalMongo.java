@@ -166,9 +166,18 @@ public final class LocalMongo {
                 if (!mayWrite(command, query)) {
                     return answer(command, name -> super.handleCommand(channel, db, name, query));
                 }
-                return gate.write(() -> answer(command, name -> super.handleCommand(channel, db, name, query)));
+                return gate.write(() -> answer(command, name -> super.handleCommand(channel, db, name, query)), journaled(query));
             }
         };
+    }
+
+    /**
+     * False only for a write concern that says {@code j: false}: MongoDB acknowledges it before
+     * its journal commit, and so does this server, before its store commit. Without a write
+     * concern, or with {@code j} true or absent, the write waits for its commit.
+     */
+    private static boolean journaled(Document query) {
+        return !(query.get("writeConcern") instanceof Document concern && Boolean.FALSE.equals(concern.get("j")));
     }
 
     private static boolean mayWrite(String command, Document query) {
