@@ -27,7 +27,9 @@ import io.netty.channel.Channel;
  * <pre>java -jar local-mongo.jar --port N --backend memory|h2 [--data DIR_OR_FILE] [--commit ack|background] [--fsync]</pre>
  *
  * With h2, a write is acknowledged once the store file holds it ({@code --commit ack}, the default:
- * it survives a kill of this process); {@code --fsync} also forces each commit to the disk (it
+ * it survives a kill of this process), unless its write concern says {@code j: false}, which is
+ * acknowledged once applied and committed by the next commit (see CommitGate); {@code --fsync}
+ * also forces each commit to the disk (it
  * survives a power loss). {@code --commit background} is the library's own behaviour, a commit
  * about once a second, kept to measure the difference.
  *
