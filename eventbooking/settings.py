@@ -130,9 +130,6 @@ MONGODB_URI = env_str("MONGODB_URI", "mongodb://127.0.0.1:27017")
 MONGODB_WRITE_CONCERN = env_str("MONGODB_WRITE_CONCERN", "majority")
 if MONGODB_WRITE_CONCERN.isdigit():
     MONGODB_WRITE_CONCERN = int(MONGODB_WRITE_CONCERN)
-# Intermediate writes of a request acknowledged before they are durable (auto: only on a
-# single server, where the request's last, durable write covers them; docs/operations.md).
-MONGODB_STEPS = env_str("MONGODB_STEPS", "auto")
 # Retry-After of a 503 database_unavailable.
 DATABASE_RETRY_AFTER_SECONDS = env_int("DATABASE_RETRY_AFTER_SECONDS", 2)
 DATABASES = {

@@ -32,17 +32,16 @@ def event_insert(doc):
     return insert_with_fresh_id(events(), {"version": 0, **doc}, prefix=EVENT)["_id"]
 
 
-def event_find_one_and_update(query, update, *, projection=None, array_filters=None, step=False):
-    """The document after the update, or None when nothing matched `query`. `step`: a
-    step of a request's protocol, not yet durable when answered (shared.mongo.collection)."""
-    return events(step=step).find_one_and_update(
+def event_find_one_and_update(query, update, *, projection=None, array_filters=None):
+    """The document after the update, or None when nothing matched `query`."""
+    return events().find_one_and_update(
         query, _versioned(update), projection=projection, array_filters=array_filters, return_document=ReturnDocument.AFTER
     )
 
 
-def event_update_one(query, update, *, array_filters=None, step=False):
-    """PyMongo's UpdateResult (matched_count, modified_count). `step`: as above."""
-    return events(step=step).update_one(query, _versioned(update), array_filters=array_filters)
+def event_update_one(query, update, *, array_filters=None):
+    """PyMongo's UpdateResult (matched_count, modified_count)."""
+    return events().update_one(query, _versioned(update), array_filters=array_filters)
 
 
 def event_delete_one(query):

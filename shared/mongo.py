@@ -9,63 +9,24 @@ MongoDB-compatible server supports are used on them (docs/operations.md, "The lo
 from datetime import UTC
 
 from bson.codec_options import CodecOptions
-from django.conf import settings
 from django.db import connection
-from pymongo import ReturnDocument, WriteConcern
+from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 CODEC_OPTIONS = CodecOptions(tz_aware=True, tzinfo=UTC)
-# A step's write concern (below): acknowledged once applied, before the journal commit.
-STEP = WriteConcern(w=1, j=False)
 
 
-def collection(name, *, step=False):
-    """The collection `name`, its writes acknowledged with the settings' write concern
-    (durable: majority and journal by default); `step=True`: a step of a request's
-    protocol, acknowledged before it is durable where that is safe (_steps_allowed).
-
-    A step may only be a write whose loss is the same as a crash before it (a seat
-    marker, the booking a marker covers: the reconciler settles them), and the request
-    must not answer before a durable write that follows it: on a single server (the
-    local one, a standalone mongod) journal commits are in order, so the durable
-    write's acknowledgement covers every write applied before it, the steps included.
-    durable_barrier() is that write where the request has no other one to make."""
-    coll = connection.database.get_collection(name, codec_options=CODEC_OPTIONS)
-    if step and _steps_allowed():
-        return coll.with_options(write_concern=STEP)
-    return coll
+def collection(name):
+    return connection.database.get_collection(name, codec_options=CODEC_OPTIONS)
 
 
-_single_server = []
-
-
-def _steps_allowed():
-    """Steps are acknowledged early only on a single server (MONGODB_STEPS: auto, the
-    default, decides from the server's hello; on or off force it). A replica set
-    rolls a w:1 write back on a failover even when a later majority write, sent to
-    the new primary, succeeds: there every write stays durable."""
-    mode = settings.MONGODB_STEPS
-    if mode != "auto":
-        return mode == "on"
-    if not _single_server:
-        hello = connection.database.client.admin.command("hello")
-        _single_server.append("setName" not in hello and hello.get("msg") != "isdbgrid")
-    return _single_server[0]
-
-
-def durable_barrier():
-    """A durable write that changes nothing: once acknowledged, every step before it is
-    durable (collection()). For a request whose last step has no durable write after it."""
-    collection("counters").update_one({"_id": "durable-barrier"}, {"$set": {"never": True}})
-
-
-def events(*, step=False):
+def events():
     """Read freely; write only through events.store, which keeps the cache right."""
-    return collection("events", step=step)
+    return collection("events")
 
 
-def bookings(*, step=False):
-    return collection("bookings", step=step)
+def bookings():
+    return collection("bookings")
 
 
 def idempotency_keys():

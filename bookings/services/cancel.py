@@ -1,13 +1,4 @@
-"""A customer cancels a booking: booking_cancel (package docstring, "Cancelling").
-
-Durability. The cancellation's marker and the booking's flip to CANCELLED are steps
-(shared.mongo.collection), acknowledged before they are durable: losing them in a
-crash of the database is the same as a crash before them (the marker and the flip
-lost together, or the flip alone with the marker left for the reconciler to finish).
-Settling the marker (returning the seats) is durable whatever it finds, every outcome
-being a write, and covers both steps before the answer; if settling failed, the
-organizer's notice is the durable write, and if that failed too, durable_barrier().
-"""
+"""A customer cancels a booking: booking_cancel (package docstring, "Cancelling")."""
 
 import logging
 import time
@@ -18,7 +9,7 @@ from bookings.services.markers import CANCEL, CANCELLED, CONFIRMED, VOID, settle
 from bookings.signals import seats_freed_quietly
 from shared.errors import Forbidden, database_outage
 from shared.ids import BOOKING_ID
-from shared.mongo import bookings, durable_barrier, events
+from shared.mongo import bookings, events
 from shared.timeutil import now
 from events.errors import EventCancelled, EventStarted
 from events.models import EventStatus
@@ -60,7 +51,6 @@ def booking_cancel(*, booking_id, actor, as_staff=False):
         marked = event_update_one(
             {"_id": event_id, "status": PUBLISHED, "starts_at": {"$gt": moment}, "pending.booking": {"$ne": booking_id}},
             {"$push": {"pending": marker}},
-            step=True,
         )
         if marked.modified_count:
             break
@@ -79,15 +69,13 @@ def booking_cancel(*, booking_id, actor, as_staff=False):
     interrupted = None
     try:
         checkpoint("cancel_after_mark")
-        bookings(step=True).update_one(
-            {"_id": booking_id, "status": CONFIRMED}, {"$set": {"status": CANCELLED, "cancelled_at": moment}}
-        )
+        bookings().update_one({"_id": booking_id, "status": CONFIRMED}, {"$set": {"status": CANCELLED, "cancelled_at": moment}})
         checkpoint("cancel_after_flip")
     except Exception as exc:
         interrupted = exc
         log.exception("cancellation of %s interrupted; finishing it now", booking_id)
     # Ours: return the seats. A racing request's: drop our marker. Failing here: the reconciler will.
-    settled = settle_quietly(event_id, marker) != "failed"
+    settle_quietly(event_id, marker)
     booking = bookings().find_one({"_id": booking_id})
     if booking["status"] != CANCELLED:
         if database_outage(interrupted) is not None:
@@ -98,6 +86,5 @@ def booking_cancel(*, booking_id, actor, as_staff=False):
         raise BookingAlreadyCancelled()
     seats_freed_quietly(event_id=event_id, type_id=booking["ticket_type_id"])
     event = events().find_one({"_id": event_id}, NO_MARKERS)
-    if not notify(BOOKING_CANCELLED, booking=booking, event=event) and not settled:
-        durable_barrier()  # no durable write after the steps yet (module docstring)
+    notify(BOOKING_CANCELLED, booking=booking, event=event)
     return booking, event

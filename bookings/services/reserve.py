@@ -1,19 +1,4 @@
-"""Seat reservation: booking_create (package docstring, "Booking").
-
-Durability. The reservation (the seats taken with the marker pushed) and the booking's
-insert are steps (shared.mongo.collection): acknowledged before they are durable,
-since losing them in a crash of the database is the same as a crash before them (a
-marker without its booking is rolled back by the reconciler; a lost reservation leaves
-nothing). The organizer's notice that follows is durable: its acknowledgement covers
-every write applied before it, so the booking is durable before the 201. The marker's
-pull after it is a step too: lost, it is a crash before the pull, and the reconciler
-settles the marker as kept. Where no notice was recorded by this request (notify
-failed, or a checkpoint raised before it), the notice recorded again at the end is
-durable, and if that fails too, durable_barrier() is, before the 201. A notice already
-in the log (the reconciler recorded it first) still waits for the durable commit: the
-refused insert is a durable write too. A request answering an error (the event
-cancelled meanwhile) promises nothing.
-"""
+"""Seat reservation: booking_create (package docstring, "Booking")."""
 
 import logging
 
@@ -26,7 +11,7 @@ from bookings.services.hold_store import hold_booking_rename
 from bookings.services.markers import BOOK, CONFIRMED, booking_document, marker_key, seats_of, settle_quietly
 from shared.errors import Conflict
 from shared.ids import BOOKING, insert_with_fresh_id, next_public_id
-from shared.mongo import bookings, durable_barrier, events
+from shared.mongo import bookings, events
 from shared.timeutil import now
 from events import ledger
 from events.errors import EventBusy
@@ -127,8 +112,7 @@ def _book(*, customer, event_id=None, qty=None, ticket_type_id=None, hold_id=Non
         # One update takes the type's seats and the event's: both limits hold at once.
         update, filters = ledger.with_(ledger.take(**seats_of(marker)), {"$push": {"pending": marker}})
         reserved = event_find_one_and_update(
-            _reserve_filter(event_id, ticket_type, ticket_type_id, qty, moment), update, projection=NO_MARKERS, array_filters=filters,
-            step=True,
+            _reserve_filter(event_id, ticket_type, ticket_type_id, qty, moment), update, projection=NO_MARKERS, array_filters=filters
         )
         if reserved is not None:
             break
@@ -179,8 +163,8 @@ def _confirm(*, customer, event_id, ticket_type, price, marker, reserved, rename
         # The event was cancelled while this booking was made, and its cascade has cancelled
         # the booking too: the customer holds nothing, so say so rather than 201.
         raise not_open(reserved["status"])
-    if not notified and not notify(BOOKING_CREATED, booking=booking, event=reserved):
-        durable_barrier()  # no durable write after the steps yet (module docstring)
+    if not notified:
+        notify(BOOKING_CREATED, booking=booking, event=reserved)
     return booking, reserved
 
 
@@ -209,7 +193,7 @@ def _insert(booking, event_id, marker, renamed, hold_id=None):
         marker["booking"] = new
         return True
 
-    return insert_with_fresh_id(bookings(step=True), booking, prefix=BOOKING, ours=ours, renamed=follow)
+    return insert_with_fresh_id(bookings(), booking, prefix=BOOKING, ours=ours, renamed=follow)
 
 
 def _unmark(event_id, marker):
@@ -218,7 +202,6 @@ def _unmark(event_id, marker):
     pulled = event_update_one(
         {"_id": event_id, "status": PUBLISHED, "pending": {"$elemMatch": marker_key(marker)}},
         {"$pull": {"pending": marker_key(marker)}},
-        step=True,
     )
     if pulled.matched_count:
         return None

@@ -26,9 +26,7 @@ import io.netty.channel.Channel;
  * <pre>java -jar local-mongo.jar --port N --backend memory|h2 [--data DIR_OR_FILE] [--commit ack|background] [--fsync]</pre>
  *
  * With h2, a write is acknowledged once the store file holds it ({@code --commit ack}, the default:
- * it survives a kill of this process), unless its write concern says {@code j: false}, which is
- * acknowledged once applied and committed by the next commit (see CommitGate); {@code --fsync}
- * also forces each commit to the disk (it
+ * it survives a kill of this process); {@code --fsync} also forces each commit to the disk (it
  * survives a power loss). {@code --commit background} is the library's own behaviour, a commit
  * about once a second, kept to measure the difference.
  *
@@ -167,18 +165,9 @@ public final class LocalMongo {
                 if (!mayWrite(command, query)) {
                     return answer(command, name -> super.handleCommand(channel, db, name, query));
                 }
-                return gate.write(() -> answer(command, name -> super.handleCommand(channel, db, name, query)), journaled(query));
+                return gate.write(() -> answer(command, name -> super.handleCommand(channel, db, name, query)));
             }
         };
-    }
-
-    /**
-     * False only for a write concern that says {@code j: false}: MongoDB acknowledges it before
-     * its journal commit, and so does this server, before its store commit. Without a write
-     * concern, or with {@code j} true or absent, the write waits for its commit.
-     */
-    private static boolean journaled(Document query) {
-        return !(query.get("writeConcern") instanceof Document concern && Boolean.FALSE.equals(concern.get("j")));
     }
 
     private static boolean mayWrite(String command, Document query) {
