@@ -45,7 +45,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -53,6 +52,8 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from bench_compare import CLK_TCK, descendants, free_port  # the same /proc reading and ports
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -64,31 +65,8 @@ def log(*parts):
     print(f"[{datetime.now(UTC):%H:%M:%S}]", *parts, flush=True)
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 # What each process of the stack is, by its command line.
 ROLES = [("reconcile_bookings", "reconciler"), ("daphne", "web"), ("java", "db"), ("redis-server", "redis")]
-
-
-def descendants(pid):
-    children = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = [pid], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
 
 
 def cpu_by_role(root_pid):
