@@ -1,5 +1,5 @@
-"""Holds moved to their own collection (bookings/migrations/0004 moved them): the events'
-`holds` field and its indexes go."""
+"""Holds moved to their own collection (bookings/migrations/0007_holds_from_events moved
+them): the events' `holds` field and its indexes go."""
 
 from django.db import migrations
 
