@@ -74,8 +74,9 @@ def hold_create(*, customer, event_id, qty, ticket_type_id=None):
         event = events().find_one({"_id": event_id}, NO_MARKERS)
         ticket_type = check_bookable(event, qty, ticket_type_id)
         moment = now()
-        if _seats_held_by(event_id, customer.pk, moment) + qty > most:
-            raise _over(most, _seats_held_by(event_id, customer.pk, moment))
+        already = _seats_held_by(event_id, customer.pk, moment)
+        if already + qty > most:
+            raise _over(most, already)
         hold = hold_document(hold_id=hold_id, event_id=event_id, customer_id=customer.pk, ticket_type=ticket_type, qty=qty,
                              expires_at=_expiry(moment, event, ticket_type), at=moment)
         marker = hold_marker(hold, LIVE, moment)
