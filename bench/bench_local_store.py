@@ -11,7 +11,9 @@ temporary folder). Per writer count: W processes each insert one document at a t
 (updates/s). CPU ms per write is the Java process's (user + system from /proc) over the
 window, after --warmup seconds of both (the JIT's CPU counts as the process's). Mode
 `background` is `--commit background` (a commit about once a second: what a SIGKILL
-loses), `ack` the default (`--commit ack`), `fsync` is `--fsync`. `--other-jar NAME=JAR`
+loses), `ack` the default (`--commit ack`), `fsync` is `--fsync`; `background-java` and
+`ack-java` are the same with `--format java` (documents written with Java serialization, as
+the library writes them, instead of BSON). `--other-jar NAME=JAR`
 adds a mode NAME: another build of the server (e.g. from an earlier commit), default commit.
 
 --bookings: the API instead. Each mode's server runs at once; bench/bench_compare.py then
@@ -34,7 +36,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 JAR = ROOT / "devtools" / "mongo-server" / "target" / "local-mongo.jar"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-MODES = {"background": ["--commit", "background"], "ack": [], "fsync": ["--fsync"]}
+MODES = {"background": ["--commit", "background"], "ack": [], "fsync": ["--fsync"],
+         # the same, the store writing documents with Java serialization as the library does
+         "background-java": ["--commit", "background", "--format", "java"], "ack-java": ["--format", "java"]}
 JARS = {}  # mode -> another jar (--other-jar), run with the default commit
 
 
@@ -113,7 +117,7 @@ def main(argv):
     parser.add_argument("--seconds", type=float, default=4)
     parser.add_argument("--writers", default="1,16")
     parser.add_argument("--warmup", type=float, default=8, help="seconds of writes before the first row, per server")
-    parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument("--modes", default="background,ack,fsync")
     parser.add_argument("--bookings", action="store_true")
     parser.add_argument("--other-jar", action="append", default=[], metavar="NAME=JAR",
                         help="one more mode NAME (list it in --modes): the jar at JAR, e.g. built from an earlier "

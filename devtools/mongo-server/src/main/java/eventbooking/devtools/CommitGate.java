@@ -101,6 +101,17 @@ final class CommitGate {
 
     /** Runs a command that may write; returns its reply once the store holds what it did. */
     <T> T write(Supplier<T> command) {
+        return write(command, true);
+    }
+
+    /**
+     * Runs a command that may write; with {@code journaled} false, returns its reply as soon as
+     * the command is applied (MongoDB's {@code j: false}), without waiting for a commit. The next
+     * commit, started by a journaled write of any client or within {@link #LAZY_COMMIT_MILLIS},
+     * stores it: every commit covers every command applied before its cut, so once a journaled
+     * write is acknowledged, every write applied before it is stored as well.
+     */
+    <T> T write(Supplier<T> command, boolean journaled) {
         long ticket;
         T reply;
         commands.readLock().lock();
@@ -117,8 +128,43 @@ final class CommitGate {
             }
             commands.readLock().unlock();
         }
-        awaitCommit(ticket);
+        if (journaled) {
+            awaitCommit(ticket);
+        } else {
+            startLazyCommitter();
+        }
         return reply;
+    }
+
+    /** Commits what unjournaled writes left uncommitted, at most this long after them. */
+    static final long LAZY_COMMIT_MILLIS = 100;
+    private boolean lazyCommitter; // guarded by this
+
+    private synchronized void startLazyCommitter() {
+        if (lazyCommitter) {
+            return;
+        }
+        lazyCommitter = true;
+        Thread thread = new Thread(() -> {
+            while (!store.isClosed()) {
+                try {
+                    Thread.sleep(LAZY_COMMIT_MILLIS);
+                    long last;
+                    synchronized (this) {
+                        last = durable < finished && failedUpTo < finished ? finished : 0;
+                    }
+                    if (last > 0) {
+                        awaitCommit(last);
+                    }
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    // a failed commit is reported to the journaled writes it covered; try again later
+                }
+            }
+        }, "local-mongo-lazy-commit");
+        thread.setDaemon(true);
+        thread.start();
     }
 
     private void awaitCommit(long ticket) {

@@ -5,11 +5,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 
 import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.backend.AbstractMongoBackend;
+import de.bwaldvogel.mongo.backend.CollectionOptions;
 import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.IndexKey;
 import de.bwaldvogel.mongo.backend.QueryParameters;
@@ -54,6 +56,9 @@ public final class IndexedBackends {
     public static class H2 extends H2Backend {
         /** While a database opens: its collections' indexes, built once it is open. */
         private static final ThreadLocal<Map<String, List<SecondaryIndex<Object>>>> OPENING = new ThreadLocal<>();
+        /** The library's names of a collection's map of documents, and of a unique index's map. */
+        private static final String DATA_PREFIX = "databases.";
+        private static final String INDEX_INFIX = "._index_";
 
         public H2(MVStore store) {
             super(store);
@@ -75,6 +80,23 @@ public final class IndexedBackends {
             MongoDatabase database;
             try {
                 database = new H2Database(databaseName, getMvStore(), getCursorRegistry()) {
+                    // A collection's documents, their ids and its unique indexes' keys are written
+                    // as BSON ({@link BsonValues}): their maps open with it before the library's
+                    // own openMap, which then finds them open.
+                    @Override
+                    protected MongoCollection<Object> openOrCreateCollection(String collectionName,
+                                                                            CollectionOptions options) {
+                        openWithBson(DATA_PREFIX + getFullCollectionNamespace(collectionName));
+                        return super.openOrCreateCollection(collectionName, options);
+                    }
+
+                    @Override
+                    protected Index<Object> openOrCreateUniqueIndex(String collectionName, String indexName,
+                                                                    List<IndexKey> keys, boolean sparse) {
+                        openWithBson(getFullCollectionNamespace(collectionName) + INDEX_INFIX + indexName);
+                        return super.openOrCreateUniqueIndex(collectionName, indexName, keys, sparse);
+                    }
+
                     @Override
                     protected Index<Object> openOrCreateSecondaryIndex(String collection, String name,
                                                                       List<IndexKey> keys, boolean sparse) {
@@ -92,6 +114,10 @@ public final class IndexedBackends {
             }
             opening.forEach((collectionName, indexes) -> build(database, collectionName, indexes));
             return database;
+        }
+
+        private void openWithBson(String mapName) {
+            getMvStore().openMap(mapName, new MVMap.Builder<Object, Object>().keyType(new BsonValues()).valueType(new BsonValues()));
         }
 
         /** One read of the collection for all its indexes; a document's position in the store is its _id. */

@@ -23,12 +23,16 @@ import io.netty.channel.Channel;
 /**
  * Local MongoDB-compatible server for development and tests.
  *
- * <pre>java -jar local-mongo.jar --port N --backend memory|h2 [--data DIR_OR_FILE] [--commit ack|background] [--fsync]</pre>
+ * <pre>java -jar local-mongo.jar --port N --backend memory|h2 [--data DIR_OR_FILE] [--commit ack|background] [--fsync] [--format bson|java]</pre>
  *
  * With h2, a write is acknowledged once the store file holds it ({@code --commit ack}, the default:
- * it survives a kill of this process); {@code --fsync} also forces each commit to the disk (it
- * survives a power loss). {@code --commit background} is the library's own behaviour, a commit
- * about once a second, kept to measure the difference.
+ * it survives a kill of this process), unless its write concern says {@code j: false}, which is
+ * acknowledged once applied and committed by the next commit (see CommitGate); {@code --fsync}
+ * also forces each commit to the disk (it survives a power loss). {@code --commit background} is
+ * the library's own behaviour, a commit about once a second, kept to measure the difference. The
+ * h2 store writes documents, their ids and unique-index keys as BSON ({@link BsonValues});
+ * {@code --format java} writes them with Java serialization as the library does, also kept to
+ * measure the difference (either reads both).
  *
  * Prints "LISTENING 127.0.0.1:PORT" once it accepts connections and exits when stdin reaches EOF,
  * so it never outlives the process that started it.
@@ -47,7 +51,7 @@ public final class LocalMongo {
     private static final int WAITING_EVENT_LOOP_THREADS = 64;
 
     private static final String USAGE = "usage: java -jar local-mongo.jar --port N --backend memory|h2"
-        + " [--data DIR_OR_FILE] [--commit ack|background] [--fsync]";
+        + " [--data DIR_OR_FILE] [--commit ack|background] [--fsync] [--format bson|java]";
 
     /** Commands that never change the store: they neither wait for a commit nor hold one back. */
     private static final Set<String> READ_ONLY = Set.of(
@@ -73,6 +77,14 @@ public final class LocalMongo {
                 case "--data" -> { data = require(args[i], value); i++; }
                 case "--commit" -> { commit = require(args[i], value); i++; }
                 case "--fsync" -> fsync = true;
+                case "--format" -> {
+                    switch (require(args[i], value)) {
+                        case "bson" -> BsonValues.writeJavaForm = false;
+                        case "java" -> BsonValues.writeJavaForm = true;
+                        default -> usage("unknown format: " + value);
+                    }
+                    i++;
+                }
                 default -> usage("unknown argument: " + args[i]);
             }
         }
@@ -165,9 +177,18 @@ public final class LocalMongo {
                 if (!mayWrite(command, query)) {
                     return answer(command, name -> super.handleCommand(channel, db, name, query));
                 }
-                return gate.write(() -> answer(command, name -> super.handleCommand(channel, db, name, query)));
+                return gate.write(() -> answer(command, name -> super.handleCommand(channel, db, name, query)), journaled(query));
             }
         };
+    }
+
+    /**
+     * False only for a write concern that says {@code j: false}: MongoDB acknowledges it before
+     * its journal commit, and so does this server, before its store commit. Without a write
+     * concern, or with {@code j} true or absent, the write waits for its commit.
+     */
+    private static boolean journaled(Document query) {
+        return !(query.get("writeConcern") instanceof Document concern && Boolean.FALSE.equals(concern.get("j")));
     }
 
     private static boolean mayWrite(String command, Document query) {
