@@ -9,7 +9,7 @@ serves a cached copy only while its version is the stored one. No write touches
 Redis.
 """
 
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, WriteConcern
 
 from shared.ids import EVENT, insert_with_fresh_id
 from shared.mongo import events
@@ -17,6 +17,7 @@ from shared.mongo import events
 # Projection for reads that need no seat markers (a hot sale has some in flight, and no answer
 # shows them); `holds` only on documents a migration has not reached yet.
 NO_MARKERS = {"pending": 0, "holds": 0}
+UNJOURNALED = WriteConcern(w=1, j=False)
 
 
 def _versioned(update):
@@ -39,9 +40,20 @@ def event_find_one_and_update(query, update, *, projection=None, array_filters=N
     )
 
 
-def event_update_one(query, update, *, array_filters=None):
-    """PyMongo's UpdateResult (matched_count, modified_count)."""
-    return events().update_one(query, _versioned(update), array_filters=array_filters)
+def event_update_one(query, update, *, array_filters=None, journaled=True):
+    """PyMongo's UpdateResult (matched_count, modified_count).
+
+    `journaled=False`: acknowledged once applied, before it is durable (MongoDB's
+    `w: 1, j: false`; the local server commits it with the next write or within 100 ms).
+    Only for an update that moves seat markers and nothing else, whose loss puts a
+    marker back for the reconciler to settle as the request did (bookings.services);
+    anything a reader is shown stays durable before it is answered."""
+    versioned = _versioned(update)
+    if journaled:
+        return events().update_one(query, versioned, array_filters=array_filters)
+    if versioned is not update:
+        raise ValueError("only an update of seat markers alone may skip the journal")
+    return events().with_options(write_concern=UNJOURNALED).update_one(query, update, array_filters=array_filters)
 
 
 def event_delete_one(query):

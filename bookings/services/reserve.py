@@ -199,9 +199,12 @@ def _insert(booking, event_id, marker, renamed, hold_id=None):
 def _unmark(event_id, marker):
     """Pull a settled booking's marker; on a cancelled event, the cascade does it.
     None when pulled; otherwise the event as it is now (None if gone)."""
+    # Not journaled: the booking and its notice are durable before this; lost in a crash
+    # of the database, the marker is back and the reconciler settles it as kept.
     pulled = event_update_one(
         {"_id": event_id, "status": PUBLISHED, "pending": {"$elemMatch": marker_key(marker)}},
         {"$pull": {"pending": marker_key(marker)}},
+        journaled=False,
     )
     if pulled.matched_count:
         return None
