@@ -16,7 +16,9 @@ Booking (reserve.py, booking_create)
  1. Reserve: seats down, sold and revenue up, marker pushed, in one update whose
     filter requires PUBLISHED, a future start, enough seats and the price read.
  2. Insert the booking, created_at == marker.at. This is the commit point.
- 3. Pull the marker, then notify.
+ 3. Record the organizer's notice, then pull the marker. The pull alone is written
+    with j:false (events.store): lost with the database, the marker is back and
+    the reconciler settles it as kept, recording the notice if it is missing.
  Failing before the insert lands (the rollback): the booking id is fenced with a
  VOID tombstone (same _id, so a late insert of the booking can never land), then
  the seats are restored and the marker pulled in one update conditional on the marker.
