@@ -19,9 +19,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 
 /**
- * How the h2 store writes a collection's documents and their ids: documents as BSON and
- * ObjectIds as their 12 bytes, where the library's default type ({@link ObjectDataType}) writes
- * both with Java serialization.
+ * How the h2 store writes a collection's documents, their ids and its unique indexes' keys:
+ * documents and keys as BSON, ObjectIds as their 12 bytes, where the library's default type
+ * ({@link ObjectDataType}) writes them with Java serialization.
  *
  * <p>Every commit writes each page a write changed whole, every entry of it serialized again, so
  * with a commit before each acknowledgement the serializing is most of a commit's CPU; Java
@@ -72,8 +72,9 @@ final class BsonValues extends BasicDataType<Object> {
             return library.getMemory(value);
         }
         if (value instanceof KeyValue key) {
-            // (the library's estimate of an object it serializes starts at 10 kB and learns from
-            // what it serializes, which no longer includes keys: pages would split at two keys)
+            // An estimate of its own: the library's, for an object it serializes, starts at 10 kB
+            // and learns only from what it serializes, which keys no longer are; index pages
+            // would split at two keys.
             int memory = 48;
             for (Object part : key) {
                 memory += part instanceof String text ? 40 + 2 * text.length() : 24;

@@ -35,6 +35,10 @@ import org.h2.mvstore.WriteBuffer;
  * commit waits half a millisecond before its cut, so that the writes on their way share it rather
  * than each starting one of its own; a lone writer, on one thread, never waits.
  *
+ * <p>A write sent with {@code j: false} does not wait: it is acknowledged once applied, and the
+ * next commit covers it, one started by a journaled write or by a thread that commits what is
+ * left uncommitted every {@link #LAZY_COMMIT_MILLIS} ms.
+ *
  * <p>The store is opened with auto-commit off (the library's background thread would commit at
  * any moment, half-done commands included) and without its commit on a full write buffer (the
  * same, from inside a large command), so the housekeeping that thread did (rewriting chunks with
@@ -59,6 +63,8 @@ final class CommitGate {
     private static final long GATHER_NANOS = 500_000L;
     /** Writers count as concurrent when writes came from two threads within this time. */
     private static final long CONCURRENT_WRITERS_NANOS = 20_000_000L;
+    /** Commits what unjournaled writes left uncommitted, at most this long after them. */
+    static final long LAZY_COMMIT_MILLIS = 100;
 
     private final MVStore store;
     private final boolean fsync;
@@ -74,6 +80,7 @@ final class CommitGate {
     private long lastHousekeeping = System.nanoTime();
     private Thread lastWriter;   // the event-loop thread of the last write command
     private long otherWriterAt = System.nanoTime() - 2 * CONCURRENT_WRITERS_NANOS; // a write from another thread than the one before
+    private boolean lazyCommitter; // started by the first unjournaled write
 
     private CommitGate(MVStore store, boolean fsync) {
         this.store = store;
@@ -135,10 +142,6 @@ final class CommitGate {
         }
         return reply;
     }
-
-    /** Commits what unjournaled writes left uncommitted, at most this long after them. */
-    static final long LAZY_COMMIT_MILLIS = 100;
-    private boolean lazyCommitter; // guarded by this
 
     private synchronized void startLazyCommitter() {
         if (lazyCommitter) {
