@@ -12,22 +12,17 @@ authentication's user lookup included). Each check-in scans a ticket not scanned
 
 import argparse
 import os
-import sys
 import time
-from pathlib import Path
+
+from pymongo import monitoring
+from setup_django import setup_django
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--count", type=int, default=400, help="bookings and check-ins of each kind measured")
 parser.add_argument("--rounds", type=int, default=3)
 args = parser.parse_args()
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-os.environ.setdefault("MONGODB_NAME", "bench_checkin")
-os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
-import django  # noqa: E402
-from pymongo import monitoring  # noqa: E402
 
 
 class Commands(monitoring.CommandListener):
@@ -44,7 +39,7 @@ class Commands(monitoring.CommandListener):
 
 
 monitoring.register(Commands())
-django.setup()
+setup_django("bench_checkin")
 
 from django.core.cache import cache  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402

@@ -12,24 +12,18 @@ view, JSON); never passes or fails.
 import argparse
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
+
+from setup_django import setup_django
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--requests", type=int, default=200, help="requests per measurement")
 parser.add_argument("--rounds", type=int, default=5)
 args = parser.parse_args()
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-os.environ.setdefault("MONGODB_NAME", "bench_contracts")
-os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ.setdefault("THREAD_HOPS_LOG", "0")
-import django  # noqa: E402
-
-django.setup()
+setup_django("bench_contracts")
 
 from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
