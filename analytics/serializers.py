@@ -70,17 +70,8 @@ class SalesInput(QueryInput):
                                          help_text="Only this ticket type (of one of the caller's events).")
     tz = serializers.CharField(max_length=64, default="UTC", help_text="IANA time zone of the buckets, e.g. Europe/Paris.")
 
-    def to_internal_value(self, data):
-        if hasattr(data, "getlist"):
-            repeated = {name: ["Give this parameter once."] for name in data if len(data.getlist(name)) > 1}
-            if repeated:
-                raise serializers.ValidationError(repeated, code="repeated_parameter")
-            data = {name: value for name, value in data.items() if value != ""}
-        return super().to_internal_value(data)
-
     def validate_tz(self, name):
         return _zone(name)
-
 
     def validate(self, attrs):
         zone = attrs["tz"]

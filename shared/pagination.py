@@ -56,23 +56,17 @@ def page_of(coll, query, docs, *, page, page_size):
         count = coll.count_documents(query)
     else:
         count = skip + len(docs)
-    pages = (count + page_size - 1) // page_size
-    return {
-        "count": count,
-        "page": page,
-        "page_size": page_size,
-        "pages": pages,
-        "next": page + 1 if page < pages else None,
-        "previous": page - 1 if page > 1 else None,
-        "results": docs[:page_size],
-    }
+    return _envelope(count, docs[:page_size], page=page, page_size=page_size)
 
 
 def page_list(items, *, page, page_size):
     """The page of `items` (a whole list, in its order), in the shape of page_of."""
-    count = len(items)
-    pages = (count + page_size - 1) // page_size
     skip = (page - 1) * page_size
+    return _envelope(len(items), items[skip : skip + page_size], page=page, page_size=page_size)
+
+
+def _envelope(count, results, *, page, page_size):
+    pages = (count + page_size - 1) // page_size
     return {
         "count": count,
         "page": page,
@@ -80,5 +74,5 @@ def page_list(items, *, page, page_size):
         "pages": pages,
         "next": page + 1 if page < pages else None,
         "previous": page - 1 if page > 1 else None,
-        "results": items[skip : skip + page_size],
+        "results": results,
     }
