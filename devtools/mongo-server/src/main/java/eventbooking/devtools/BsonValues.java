@@ -98,15 +98,8 @@ final class BsonValues extends BasicDataType<Object> {
             buffer.put(TAG_OBJECT_ID).put(id.toByteArray());
         } else if (value instanceof KeyValue key && readsBackEqual(key)) {
             ByteBuf bson = SCRATCH.get().clear();
-            int start = bson.writerIndex();
-            bson.writeIntLE(0);
-            int index = 0;
-            for (Object part : key) {
-                encodeElement(Integer.toString(index++), part, bson);
-            }
-            bson.writeByte(BsonConstants.TERMINATING_BYTE);
-            bson.setIntLE(start, bson.writerIndex() - start);
-            buffer.put(TAG_KEY).put(bson.array(), bson.arrayOffset() + bson.readerIndex(), bson.readableBytes());
+            encodeArray(key, bson);
+            put(buffer, TAG_KEY, bson);
         } else if (!(value instanceof Document document) || !writeBson(buffer, document)) {
             library.write(buffer, value);
         }
@@ -120,10 +113,13 @@ final class BsonValues extends BasicDataType<Object> {
         } catch (IllegalArgumentException | ClassCastException e) {
             return false;
         }
-        int length = bson.readableBytes();
-        buffer.put(TAG_DOCUMENT).put(bson.array(), bson.arrayOffset() + bson.readerIndex(), length);
-        documentMemory = (int) ((4L * length + 15L * documentMemory) / 16);
+        put(buffer, TAG_DOCUMENT, bson);
+        documentMemory = (int) ((4L * bson.readableBytes() + 15L * documentMemory) / 16);
         return true;
+    }
+
+    private static void put(WriteBuffer buffer, byte tag, ByteBuf bson) {
+        buffer.put(tag).put(bson.array(), bson.arrayOffset() + bson.readerIndex(), bson.readableBytes());
     }
 
     /**
@@ -152,16 +148,7 @@ final class BsonValues extends BasicDataType<Object> {
                 Map<String, ?> embedded = (Map<String, ?>) value;
                 encode(embedded, out);
             }
-            case BsonConstants.TYPE_ARRAY -> {
-                int start = out.writerIndex();
-                out.writeIntLE(0);
-                int index = 0;
-                for (Object item : (Collection<?>) value) {
-                    encodeElement(Integer.toString(index++), item, out);
-                }
-                out.writeByte(BsonConstants.TERMINATING_BYTE);
-                out.setIntLE(start, out.writerIndex() - start);
-            }
+            case BsonConstants.TYPE_ARRAY -> encodeArray((Collection<?>) value, out);
             case BsonConstants.TYPE_UTF8_STRING -> {
                 int start = out.writerIndex();
                 out.writeIntLE(0);
@@ -171,6 +158,18 @@ final class BsonValues extends BasicDataType<Object> {
             }
             default -> BsonEncoder.encodeValue(type, value, out);
         }
+    }
+
+    /** An array (or an index key's parts): a document keyed "0", "1", ... */
+    private static void encodeArray(Iterable<?> items, ByteBuf out) {
+        int start = out.writerIndex();
+        out.writeIntLE(0);
+        int index = 0;
+        for (Object item : items) {
+            encodeElement(Integer.toString(index++), item, out);
+        }
+        out.writeByte(BsonConstants.TERMINATING_BYTE);
+        out.setIntLE(start, out.writerIndex() - start);
     }
 
     /**
